@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* The parsed broker configuration (struct cfg) and its lifetime. Produced by
+ * cfg_parse (common/cfg_parse.h) from mosquitto.conf syntax, described option by option
+ * by the schema table in common/cfg_schema.h. Pure data: no I/O. */
+#ifndef MIDGE_COMMON_CFG_H
+#define MIDGE_COMMON_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* log_dest bits (repeatable keyword, OR-ed). */
+enum cfg_log_dest {
+    CFG_LOG_DEST_STDERR = 1u << 0,
+    CFG_LOG_DEST_STDOUT = 1u << 1,
+    CFG_LOG_DEST_FILE = 1u << 2,
+    CFG_LOG_DEST_SYSLOG = 1u << 3,
+    CFG_LOG_DEST_TOPIC = 1u << 4,
+};
+
+/* log_type bits (repeatable keyword, OR-ed). */
+enum cfg_log_type {
+    CFG_LOG_TYPE_ERROR = 1u << 0,
+    CFG_LOG_TYPE_WARNING = 1u << 1,
+    CFG_LOG_TYPE_NOTICE = 1u << 2,
+    CFG_LOG_TYPE_INFO = 1u << 3,
+    CFG_LOG_TYPE_DEBUG = 1u << 4,
+    CFG_LOG_TYPE_SUBSCRIBE = 1u << 5,
+    CFG_LOG_TYPE_UNSUBSCRIBE = 1u << 6,
+    CFG_LOG_TYPE_WEBSOCKETS = 1u << 7,
+    CFG_LOG_TYPE_ALL = 0xffu,
+};
+
+/* One `listener` block (or the implicit default listener of `port`/`bind_address`). */
+struct cfg_listener {
+    uint16_t port;
+    char *bind_address; /* NULL = all interfaces */
+    int socket_domain;  /* 0 = both, 4 = IPv4 only, 6 = IPv6 only */
+    int max_connections; /* -1 = unlimited */
+    char *mount_point;   /* NULL = none */
+    char *src_file;      /* where the block started, for messages */
+    int src_line;
+};
+
+/* The whole configuration. Strings are owned by the struct (cfg_cleanup frees them). */
+struct cfg {
+    struct cfg_listener *listeners;
+    size_t n_listeners;
+    bool local_only; /* no listener configured: 127.0.0.1 + ::1, anonymous allowed */
+
+    /* security (per-listener variants come with per_listener_settings) */
+    int allow_anonymous; /* -1 = not set (default depends on local_only), 0, 1 */
+    bool allow_zero_length_clientid;
+    char *auto_id_prefix;
+
+    /* limits and delivery */
+    uint32_t max_inflight_messages; /* 0 = unlimited */
+    uint32_t max_queued_messages;   /* 0 = unlimited */
+    uint64_t max_queued_bytes;      /* 0 = unlimited */
+    bool queue_qos0_messages;
+    bool upgrade_outgoing_qos;
+    uint32_t message_size_limit; /* 0 = none */
+    uint32_t max_packet_size;    /* 0 = none */
+    uint16_t max_keepalive;      /* 0 = no cap */
+    bool retain_available;
+    bool set_tcp_nodelay;
+    int64_t persistent_client_expiration; /* seconds, 0 = never */
+    uint32_t sys_interval;                /* seconds, 0 = no $SYS */
+
+    /* logging */
+    unsigned log_dest;  /* cfg_log_dest bits; default STDERR */
+    char *log_file;     /* with CFG_LOG_DEST_FILE */
+    unsigned log_type;  /* cfg_log_type bits */
+    bool log_timestamp;
+    char *log_timestamp_format; /* NULL = epoch seconds */
+    bool connection_messages;
+
+    /* process */
+    char *pid_file;
+    char *user;
+
+    /* Warnings found while parsing (deprecated keywords accepted and ignored, ...), as
+     * "file:line: text" strings owned by the struct, for the caller to log. */
+    char **warnings;
+    size_t n_warnings;
+};
+
+/* Fill *c with the built-in defaults (mosquitto 2.0's meanings; no listeners). */
+void cfg_init(struct cfg *c);
+/* Free everything *c owns and leave it as after cfg_init; safe to call twice. */
+void cfg_cleanup(struct cfg *c);
+
+#endif

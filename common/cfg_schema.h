@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* The configuration schema: one row per mosquitto.conf keyword with its type, range,
+ * default, scope, reload behaviour and documentation. This single table drives the
+ * parser, the documentation generator, and later the writer, the reload diff and the
+ * admin app's editors. Pure data; no I/O. */
+#ifndef MIDGE_COMMON_CFG_SCHEMA_H
+#define MIDGE_COMMON_CFG_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cfg_type {
+    CFG_T_BOOL,     /* true/false or 1/0 */
+    CFG_T_INT,      /* decimal integer within [min, max] */
+    CFG_T_STRING,   /* rest of the line, trimmed, valid UTF-8 */
+    CFG_T_PATH,     /* like STRING; a file system path */
+    CFG_T_DURATION, /* N with optional h/d/w/m/y suffix (persistent_client_expiration) */
+    CFG_T_ENUM,     /* one of the row's enum_values */
+    CFG_T_SPECIAL,  /* parsed by a dedicated function (listener, log_dest, include_dir) */
+};
+
+enum cfg_scope {
+    CFG_SCOPE_GLOBAL,
+    CFG_SCOPE_LISTENER, /* applies to the most recent listener block */
+    CFG_SCOPE_BRIDGE,   /* applies to the most recent connection block */
+};
+
+enum cfg_status {
+    CFG_ST_SUPPORTED,   /* implemented */
+    CFG_ST_NOT_YET,     /* a mosquitto keyword midge refuses with "not supported yet" */
+    CFG_ST_IGNORED,     /* accepted with a warning and ignored (deprecated in mosquitto) */
+};
+
+/* One schema row. `field` is the offset of the value in struct cfg (or in struct
+ * cfg_listener for listener scope), SIZE_MAX for SPECIAL rows. */
+struct cfg_option {
+    const char *name;
+    enum cfg_type type;
+    enum cfg_scope scope;
+    enum cfg_status status;
+    bool reloadable;
+    bool repeatable;
+    int64_t min;
+    int64_t max;
+    const char *default_text;        /* as the user would write it; NULL = none */
+    const char *const *enum_values;  /* NULL-terminated, for CFG_T_ENUM */
+    size_t field;
+    unsigned field_size;             /* sizeof the field (1, 2, 4, 8, or pointer) */
+    const char *doc;                 /* one or two sentences for docs and tooltips */
+};
+
+/* The table, in documentation order; *count receives its length. Static storage. */
+const struct cfg_option *cfg_schema_table(size_t *count);
+
+/* Find the row for keyword name (exact, case-sensitive); NULL if unknown. Uses a
+ * precomputed lookup, not a linear strcmp ladder. */
+const struct cfg_option *cfg_schema_find(const char *name, size_t len);
+
+/* Human name of a type ("boolean", "integer", ...); static string. */
+const char *cfg_schema_type_name(enum cfg_type t);
+
+#endif
