@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int test_failures_;
 
 #define TEST_FAIL_(...)                                                           \
     do {                                                                          \
