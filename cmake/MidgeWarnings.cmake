@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Compiler warnings and sanitizers shared by every target.
 add_compile_options(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-                    -Wno-sign-conversion -fno-common)
+                    -Wconversion -Wno-sign-conversion -fno-common)
 add_compile_definitions(_GNU_SOURCE)
 if(MIDGE_WERROR)
   add_compile_options(-Werror)
