@@ -215,6 +215,14 @@ bool mqtt_codec_unsub_next(struct mqtt_sub_iter *it, struct mqtt_bytes *out);
 /* Number of bytes the variable-length integer for v takes (1..4); v <= MQTT_MAX_REMAINING. */
 uint8_t mqtt_codec_varint_size(uint32_t v);
 
+/* Decode one variable-length integer from p (len bytes, borrowed) into *out. Returns the
+ * number of bytes used (1..4), ERR_AGAIN if p ends inside it, ERR_MALFORMED if a fifth
+ * byte would be needed. Non-minimal encodings are accepted. */
+int mqtt_codec_varint_decode(const uint8_t *p, size_t len, uint32_t *out);
+
+/* Append the variable-length integer for v (v <= MQTT_MAX_REMAINING) to out. */
+void mqtt_codec_put_varint(struct buf *out, uint32_t v);
+
 /* Append the complete encoding of *p (fixed header included) for protocol level
  * `version` to out. Borrowed inputs are copied. Returns the number of bytes appended or
  * ERR_TOOBIG if the packet would exceed MQTT_MAX_REMAINING, ERR_INVAL for a type/field
@@ -223,7 +231,8 @@ uint8_t mqtt_codec_varint_size(uint32_t v);
  * already hold the wire form of the entries (see mqtt_codec_put_sub_entry). */
 int mqtt_codec_encode(struct buf *out, const struct mqtt_packet *p, uint8_t version);
 
-/* Size in bytes of the PUBLISH packet that mqtt_codec_encode would produce for *p. */
+/* Size in bytes of the PUBLISH packet that mqtt_codec_encode would produce for *p
+ * (fixed header included); 0 if mqtt_codec_encode would refuse it. */
 size_t mqtt_codec_publish_size(const struct mqtt_publish *p, uint8_t version);
 
 /* Append the wire form of one SUBSCRIBE entry (filter + options byte) to out, for building
@@ -244,8 +253,16 @@ struct mqtt_prop {
 };
 
 /* Walk a property block: *off starts at 0; returns 1 and fills *out for each property,
- * 0 at the end, ERR_MALFORMED for an unknown id or a truncated value. */
+ * 0 at the end, ERR_MALFORMED for an unknown id or a truncated value (or a string
+ * property that is not valid UTF-8). mqtt_codec_decode has already walked every property
+ * block it returns once, so walking a decoded packet's properties cannot fail. */
 int mqtt_props_next(const struct mqtt_props *props, uint32_t *off, struct mqtt_prop *out);
+
+/* Append the wire form of one property (id plus the value field its type uses: num for
+ * byte/two-byte/four-byte/varint ids, str for strings and binaries, str and str2 for a
+ * user property) to out, to build a property block for encoding. Returns 0, or
+ * ERR_INVAL for an unknown id or a number too large for the id's type. */
+int mqtt_props_put(struct buf *out, const struct mqtt_prop *p);
 
 /* Human name of a packet type ("PUBLISH"), "UNKNOWN" otherwise; static string. */
 const char *mqtt_codec_type_name(uint8_t type);
