@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* Broker lifecycle: initialisation from a parsed configuration, start (listeners and
+ * timers), reload, stop and cleanup. */
+#include "service/broker.h"
+
+#include "common/cfg_parse.h"
+#include "common/mem.h"
+#include "service/conn.h"
+#include "service/log.h"
+#include "service/retain.h"
+#include "service/session.h"
+#include "service/sub_tree.h"
+#include "service/config_io.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define READ_BUF_SIZE (64u * 1024u)
+
+/* Anonymous access as mosquitto 2.0 decides it: allowed in local-only mode unless the
+ * configuration says otherwise, refused as soon as a listener is configured. */
+static bool resolve_anonymous(const struct cfg *c)
+{
+    if (c->allow_anonymous >= 0)
+        return c->allow_anonymous != 0;
+    return c->local_only;
+}
+
+void broker_init(struct broker *b, struct cfg *c, const char *config_path, bool verbose,
+                 const uint16_t *cli_ports, size_t n_cli_ports)
+{
+    memset(b, 0, sizeof *b);
+    b->cfg = *c;
+    cfg_init(c);
+    b->config_path = config_path;
+    b->verbose = verbose;
+    for (size_t i = 0; i < n_cli_ports && i < 10; i++)
+        b->cli_ports[b->n_cli_ports++] = cli_ports[i];
+    b->allow_anonymous = resolve_anonymous(&b->cfg);
+    link_init(&b->conns);
+    link_init(&b->closing);
+    link_init(&b->flush);
+    link_init(&b->offline);
+    for (size_t i = 0; i < KA_SLOTS; i++)
+        link_init(&b->ka_wheel[i]);
+    uint64_t seed = 0;
+    plat_random_bytes(&seed, sizeof seed);
+    hmap_init(&b->sessions, seed);
+    b->subs = sub_tree_new();
+    b->retained = retain_new();
+    b->rbuf_size = READ_BUF_SIZE;
+    b->rbuf = xmalloc(b->rbuf_size);
+    b->next_msg_id = 1;
+}
+
+uint64_t broker_next_msg_id(struct broker *b)
+{
+    return b->next_msg_id++;
+}
+
+static void on_before_sleep(void *ud)
+{
+    conn_before_sleep(ud);
+}
+
+static void on_ka_timer(plat_timer *t, void *ud)
+{
+    (void)t;
+    conn_keepalive_tick(ud);
+}
+
+static void on_expiry_timer(plat_timer *t, void *ud)
+{
+    (void)t;
+    session_expire(ud);
+}
+
+int broker_start(struct broker *b, plat_loop *loop)
+{
+    b->loop = loop;
+    b->start_ms = plat_time_mono_ms();
+    b->ka_tick = b->start_ms / KA_TICK_MS;
+    int rc = listener_open_all(b);
+    if (rc < 0)
+        return rc;
+    plat_loop_set_before_sleep(loop, on_before_sleep, b);
+    plat_timer_new(loop, on_ka_timer, b, &b->ka_timer);
+    plat_timer_start(b->ka_timer, KA_TICK_MS, KA_TICK_MS);
+    plat_timer_new(loop, on_expiry_timer, b, &b->expiry_timer);
+    plat_timer_start(b->expiry_timer, 1000, 1000);
+    log_notice("midge %s running", MIDGE_VERSION);
+    return 0;
+}
+
+void broker_stop(struct broker *b)
+{
+    log_notice("midge shutting down");
+    listener_close_all(b);
+    conn_close_all(b);
+    conn_before_sleep(b);
+    plat_loop_stop(b->loop);
+}
+
+/* Options a reload may change in place; everything else needs a restart. */
+static void apply_reloadable(struct broker *b, struct cfg *n)
+{
+    struct cfg *c = &b->cfg;
+    c->allow_anonymous = n->allow_anonymous;
+    c->allow_zero_length_clientid = n->allow_zero_length_clientid;
+    free(c->auto_id_prefix);
+    c->auto_id_prefix = n->auto_id_prefix;
+    n->auto_id_prefix = NULL;
+    c->max_inflight_messages = n->max_inflight_messages;
+    c->max_queued_messages = n->max_queued_messages;
+    c->max_queued_bytes = n->max_queued_bytes;
+    c->queue_qos0_messages = n->queue_qos0_messages;
+    c->upgrade_outgoing_qos = n->upgrade_outgoing_qos;
+    c->message_size_limit = n->message_size_limit;
+    c->max_packet_size = n->max_packet_size;
+    c->max_keepalive = n->max_keepalive;
+    c->retain_available = n->retain_available;
+    c->set_tcp_nodelay = n->set_tcp_nodelay;
+    c->persistent_client_expiration = n->persistent_client_expiration;
+    c->connection_messages = n->connection_messages;
+    c->sys_interval = n->sys_interval;
+    b->allow_anonymous = resolve_anonymous(n);
+}
+
+void broker_reload(struct broker *b)
+{
+    if (!b->config_path) {
+        log_notice("reload requested: no configuration file, nothing to do");
+        return;
+    }
+    struct cfg n;
+    struct err_detail d = {{0}, {0}, 0};
+    cfg_init(&n);
+    int rc = config_io_load(b->config_path, &n, &d);
+    if (rc == 0)
+        rc = log_configure(&n, b->verbose, &d);
+    if (rc < 0) {
+        char msg[1200];
+        log_error("reload failed, keeping the running configuration: %s",
+                  err_detail_format(&d, msg, sizeof msg));
+        cfg_cleanup(&n);
+        return;
+    }
+    apply_reloadable(b, &n);
+    cfg_cleanup(&n);
+    log_notice("configuration reloaded from %s", b->config_path);
+}
+
+void broker_cleanup(struct broker *b)
+{
+    listener_close_all(b);
+    conn_close_all(b);
+    conn_before_sleep(b);
+    while (link_linked(&b->offline)) {
+        struct session *s = link_entry(b->offline.next, struct session, expiry_link);
+        session_destroy(s);
+    }
+    plat_timer_free(b->ka_timer);
+    plat_timer_free(b->expiry_timer);
+    sub_tree_free(b->subs);
+    retain_free(b->retained);
+    hmap_cleanup(&b->sessions);
+    free(b->matches);
+    free(b->rbuf);
+    cfg_cleanup(&b->cfg);
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/* The broker object and the types its modules share: connections, sessions, listeners.
+ * One `struct broker *` is passed explicitly everywhere; there are no mutable globals
+ * (apart from the logger, see service/log.c). Everything runs on the loop thread. */
+#ifndef MIDGE_SERVICE_BROKER_H
+#define MIDGE_SERVICE_BROKER_H
+
+#include "common/buf.h"
+#include "common/cfg.h"
+#include "common/hmap.h"
+#include "common/platform.h"
+#include "service/msg.h"
+#include "service/stats.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct conn;
+struct session;
+
+/* An intrusive doubly-linked list link; a node that is in no list points to itself. */
+struct link {
+    struct link *prev, *next;
+};
+
+/* One bound socket of a configured listener (a listener may bind several addresses). */
+struct listener {
+    struct broker *b;
+    plat_sock *sock;
+    struct cfg_listener cfg; /* owned copy (strings duplicated) */
+    char name[80];           /* "127.0.0.1:1883" for log lines */
+    uint64_t n_conns;        /* live connections accepted here */
+    bool paused;             /* accept paused after ERR_LIMIT */
+};
+
+/* State of an outbound QoS 1/2 (or queued QoS 0) message in a session queue. */
+enum qstate {
+    Q_QUEUED = 0,   /* not sent yet */
+    Q_WAIT_ACK,     /* PUBLISH sent, awaiting PUBACK (QoS 1) or PUBREC (QoS 2) */
+    Q_WAIT_COMP,    /* PUBREL sent, awaiting PUBCOMP */
+    Q_DONE,         /* acknowledged; popped once it reaches the head */
+};
+
+struct qentry {
+    struct msg *m;   /* owned reference */
+    uint16_t mid;    /* packet id once sent */
+    uint8_t qos;     /* delivery QoS */
+    uint8_t state;   /* enum qstate */
+    bool retain;     /* deliver with the retain flag (retained on subscribe) */
+};
+
+/* Outbound queue of a session: a ring of entries. The first `sent` entries from the head
+ * have been transmitted (some may be Q_DONE, waiting to be popped in order); `active`
+ * of them still await an acknowledgement. */
+struct outq {
+    struct qentry *e;
+    size_t head, count, cap;
+    size_t sent, active;
+    uint64_t queued_bytes; /* payload bytes of entries not yet sent */
+};
+
+struct sub_entry {
+    char *filter; /* owned, as stored in the tree (mount point applied) */
+    uint16_t flen;
+    uint8_t options;
+};
+
+/* A client session: lives while connected, and beyond for persistent sessions. */
+struct session {
+    struct broker *b;
+    char *client_id; /* owned; the hmap key */
+    size_t id_len;
+    struct conn *conn; /* NULL while offline */
+    bool persistent;   /* 3.x clean session 0 */
+    uint32_t expiry_s; /* MQTT 5 session expiry; UINT32_MAX = never */
+    int64_t offline_since_ms;
+    struct sub_entry *subs;
+    size_t n_subs, cap_subs;
+    struct outq q;
+    uint16_t *in_qos2; /* inbound QoS 2 packet ids awaiting PUBREL */
+    size_t n_in_qos2, cap_in_qos2;
+    uint16_t next_mid;
+    uint64_t match_gen; /* dedupe of overlapping subscriptions during one match */
+    uint8_t match_qos;
+    struct link expiry_link; /* in broker.offline when persistent and offline */
+};
+
+enum conn_state {
+    CONN_NEW = 0, /* waiting for CONNECT */
+    CONN_ACTIVE,  /* CONNECT accepted */
+    CONN_CLOSING, /* marked; reaped in the before-sleep hook */
+};
+
+struct conn {
+    struct broker *b;
+    plat_sock *sock;
+    struct listener *lst;
+    char addr[64];
+    uint8_t state; /* enum conn_state */
+    uint8_t version; /* 3, 4, 5 after CONNECT */
+    bool send_will;  /* will pending: published on any close but DISCONNECT */
+    bool want_write; /* PLAT_EV_WRITE interest registered */
+    bool reading;    /* PLAT_EV_READ interest registered */
+    uint16_t keepalive;
+    uint64_t last_rx_ms;
+    uint64_t connected_ms;
+    struct buf in;  /* partial packet carried over between reads */
+    struct buf out; /* encoded packets not yet written */
+    struct session *sess;
+    struct msg *will; /* owned; topic already mounted */
+    char *username;   /* owned */
+    const char *close_reason; /* static text for the disconnect log line */
+    struct link all_link;   /* broker.conns or broker.closing */
+    struct link flush_link; /* broker.flush when out has data to write */
+    struct link ka_link;    /* keepalive wheel slot */
+    size_t ka_slot;
+};
+
+#define KA_SLOTS 1024u
+#define KA_TICK_MS 250u
+
+struct broker {
+    plat_loop *loop;
+    struct cfg cfg;           /* owned current configuration */
+    const char *config_path;  /* borrowed from argv; NULL = built-in defaults */
+    bool verbose;
+    uint16_t cli_ports[10];
+    size_t n_cli_ports;
+    bool allow_anonymous;     /* resolved from cfg and local-only mode */
+
+    struct listener **listeners;
+    size_t n_listeners;
+    struct link conns;   /* live connections */
+    struct link closing; /* marked for reaping */
+    struct link flush;   /* connections with pending output */
+    struct link offline; /* persistent sessions without connection */
+
+    struct hmap sessions; /* client id -> struct session * */
+    struct sub_tree *subs;
+    struct retain_store *retained;
+    uint64_t match_gen;
+    struct session **matches; /* scratch for one delivery */
+    size_t n_matches, cap_matches;
+    uint64_t next_msg_id;
+
+    struct link ka_wheel[KA_SLOTS];
+    uint64_t ka_tick; /* last processed tick (mono ms / KA_TICK_MS) */
+    plat_timer *ka_timer;
+    plat_timer *expiry_timer;
+    uint8_t *rbuf; /* shared read buffer */
+    size_t rbuf_size;
+    uint64_t start_ms;
+    struct stats stats;
+};
+
+/* Lists ------------------------------------------------------------------------------ */
+static inline void link_init(struct link *l) { l->prev = l->next = l; }
+static inline bool link_linked(const struct link *l) { return l->next != l; }
+static inline void link_remove(struct link *l)
+{
+    l->prev->next = l->next;
+    l->next->prev = l->prev;
+    link_init(l);
+}
+static inline void link_push(struct link *head, struct link *l)
+{
+    l->prev = head->prev;
+    l->next = head;
+    head->prev->next = l;
+    head->prev = l;
+}
+#define link_entry(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* Lifecycle (broker.c) ----------------------------------------------------------------- */
+
+/* Initialise *b (caller-owned storage) with config *c, which is moved into the broker
+ * (c is left cfg_init'ed). cli_ports (n <= 10) are -p ports. No sockets are opened. */
+void broker_init(struct broker *b, struct cfg *c, const char *config_path, bool verbose,
+                 const uint16_t *cli_ports, size_t n_cli_ports);
+/* Bind listeners and start timers on loop. Returns 0 or an error already logged. */
+int broker_start(struct broker *b, plat_loop *loop);
+/* Close listeners and every connection (publishing wills as on an unclean close is NOT
+ * done: a clean shutdown suppresses nothing but does not fake disconnects either —
+ * mosquitto sends wills at shutdown, and so do we), then stop the loop. */
+void broker_stop(struct broker *b);
+/* Re-read the configuration file and apply the reloadable options. */
+void broker_reload(struct broker *b);
+/* Free everything; the loop must not run any more. */
+void broker_cleanup(struct broker *b);
+/* Allocate the next broker-unique message id. */
+uint64_t broker_next_msg_id(struct broker *b);
+
+/* Listeners (listener.c) ---------------------------------------------------------------- */
+
+/* Open every configured listener (or the local-only defaults). Returns 0 or an error
+ * (logged with the listener's address). */
+int listener_open_all(struct broker *b);
+/* Close and free every listener (connections stay). */
+void listener_close_all(struct broker *b);
+/* Called when a connection of lst closes: resumes a paused accept. */
+void listener_conn_closed(struct listener *lst);
+
+#endif

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/* Client connection I/O: accept, chunked reads framed into packets, coalesced writes,
+ * keepalive supervision and deferred closing (see service/conn.h). */
+#include "service/conn.h"
+
+#include "common/mem.h"
+#include "service/dispatch.h"
+#include "service/log.h"
+#include "service/route.h"
+#include "service/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads per readiness event before yielding to other connections (fairness). */
+#define READS_PER_EVENT 4
+/* Output beyond this size is not grown further by QoS 0 deliveries (slow consumer). */
+#define OUT_SOFT_LIMIT (8u * 1024u * 1024u)
+
+static void on_conn_io(plat_sock *s, unsigned events, void *ud);
+
+static void conn_free(struct conn *c)
+{
+    plat_sock_close(c->sock);
+    buf_cleanup(&c->in);
+    buf_cleanup(&c->out);
+    msg_unref(c->will);
+    free(c->username);
+    free(c);
+}
+
+static struct conn *conn_new(struct listener *lst, plat_sock *sock, const struct plat_addr *peer)
+{
+    struct broker *b = lst->b;
+    struct conn *c = xcalloc(1, sizeof *c);
+    c->b = b;
+    c->sock = sock;
+    c->lst = lst;
+    plat_addr_format(peer, c->addr, sizeof c->addr);
+    buf_init(&c->in);
+    buf_init(&c->out);
+    link_init(&c->all_link);
+    link_init(&c->flush_link);
+    link_init(&c->ka_link);
+    c->connected_ms = c->last_rx_ms = plat_time_mono_ms();
+    link_push(&b->conns, &c->all_link);
+    return c;
+}
+
+/* Accept one connection; returns false when nothing more can be accepted now. */
+static bool accept_one(struct listener *lst)
+{
+    struct broker *b = lst->b;
+    plat_sock *s = NULL;
+    struct plat_addr peer;
+    int rc = plat_sock_accept(lst->sock, &s, &peer);
+    if (rc == ERR_AGAIN)
+        return false;
+    if (rc == ERR_LIMIT) {
+        /* Out of descriptors: stop accepting until a connection closes, instead of
+         * spinning on a listener that stays readable. */
+        log_warn("listener=%s out of file descriptors; pausing accept", lst->name);
+        plat_sock_watch(lst->sock, 0, NULL, NULL);
+        lst->paused = true;
+        return false;
+    }
+    if (rc < 0) {
+        log_warn("listener=%s accept failed: %s", lst->name, err_str(rc));
+        return false;
+    }
+    if (lst->cfg.max_connections >= 0 && lst->n_conns >= (uint64_t)lst->cfg.max_connections) {
+        char a[64];
+        log_notice("listener=%s addr=%s refused: max_connections %d reached", lst->name,
+                   plat_addr_format(&peer, a, sizeof a), lst->cfg.max_connections);
+        plat_sock_close(s);
+        return true;
+    }
+    struct conn *c = conn_new(lst, s, &peer);
+    lst->n_conns++;
+    b->stats.connections++;
+    b->stats.sockets_open++;
+    if (b->cfg.set_tcp_nodelay)
+        plat_sock_set_nodelay(s, true);
+    c->reading = true;
+    plat_sock_watch(s, PLAT_EV_READ, on_conn_io, c);
+    conn_keepalive_arm(c);
+    log_debug("listener=%s addr=%s new connection", lst->name, c->addr);
+    return true;
+}
+
+void conn_accept_all(struct listener *lst)
+{
+    /* Bound the batch so a connection storm cannot starve established clients. */
+    for (int i = 0; i < 64 && accept_one(lst); i++)
+        ;
+}
+
+static void mark_flush(struct conn *c)
+{
+    if (!link_linked(&c->flush_link) && c->state != CONN_CLOSING)
+        link_push(&c->b->flush, &c->flush_link);
+}
+
+int conn_send(struct conn *c, const struct mqtt_packet *p)
+{
+    if (c->state == CONN_CLOSING && p->type != MQTT_PKT_CONNACK)
+        return 0;
+    int n = mqtt_codec_encode(&c->out, p, c->version ? c->version : MQTT_V311);
+    if (n < 0)
+        return n;
+    c->b->stats.msgs_sent++;
+    c->b->stats.bytes_sent += (uint64_t)n;
+    mark_flush(c);
+    return 0;
+}
+
+void conn_send_ack(struct conn *c, uint8_t type, uint16_t mid)
+{
+    struct mqtt_packet p = {.type = type};
+    p.u.ack.packet_id = mid;
+    conn_send(c, &p);
+}
+
+void conn_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_t mid, bool dup,
+                       bool retain)
+{
+    struct mqtt_packet p = {.type = MQTT_PKT_PUBLISH};
+    const char *topic = m->topic;
+    size_t tlen = m->topic_len;
+    const char *mp = c->lst->cfg.mount_point;
+    if (mp) {
+        /* Filters of mounted clients are prefixed, so every match carries the prefix. */
+        size_t mlen = strlen(mp);
+        if (tlen >= mlen && memcmp(topic, mp, mlen) == 0) {
+            topic += mlen;
+            tlen -= mlen;
+        }
+    }
+    p.u.publish.qos = qos;
+    p.u.publish.dup = dup;
+    p.u.publish.retain = retain;
+    p.u.publish.topic.p = (const uint8_t *)topic;
+    p.u.publish.topic.len = (uint16_t)tlen;
+    p.u.publish.packet_id = mid;
+    p.u.publish.payload = m->payload;
+    p.u.publish.payload_len = m->payload_len;
+    if (conn_send(c, &p) == 0) {
+        c->b->stats.pub_sent++;
+        c->b->stats.pub_bytes_sent += m->payload_len;
+    }
+}
+
+/* Write as much pending output as the socket takes; manage write interest. */
+static void flush_one(struct conn *c)
+{
+    while (buf_size(&c->out) > 0) {
+        long n = plat_sock_write(c->sock, buf_head(&c->out), buf_size(&c->out));
+        if (n == ERR_AGAIN)
+            break;
+        if (n < 0) {
+            buf_reset(&c->out, 0);
+            conn_close(c, n == ERR_CLOSED ? "connection reset by peer" : "write error");
+            return;
+        }
+        buf_consume(&c->out, (size_t)n);
+    }
+    bool need = buf_size(&c->out) > 0;
+    if (!need)
+        buf_reset(&c->out, 16384); /* keep modest buffers, release big ones */
+    if (need != c->want_write && c->state != CONN_CLOSING) {
+        c->want_write = need;
+        unsigned ev = (c->reading ? PLAT_EV_READ : 0u) | (need ? PLAT_EV_WRITE : 0u);
+        plat_sock_watch(c->sock, ev, on_conn_io, c);
+    }
+}
+
+bool conn_out_is_congested(const struct conn *c)
+{
+    return buf_size(&c->out) > OUT_SOFT_LIMIT;
+}
+
+/* Process every complete packet in data[0..len); returns bytes consumed or an error
+ * after which the connection has been closed. */
+static long process(struct conn *c, const uint8_t *data, size_t len)
+{
+    size_t off = 0;
+    while (off < len && c->state != CONN_CLOSING) {
+        struct mqtt_header h;
+        int rc = mqtt_codec_decode_header(data + off, len - off, &h);
+        if (rc == ERR_AGAIN)
+            break;
+        if (rc < 0) {
+            conn_close(c, "malformed fixed header");
+            return rc;
+        }
+        uint64_t total = (uint64_t)h.hdr_len + h.remaining;
+        uint32_t maxp = c->b->cfg.max_packet_size;
+        if (maxp && total > maxp) {
+            log_notice("client=%s addr=%s packet of %llu bytes exceeds max_packet_size %u",
+                       c->sess ? c->sess->client_id : "?", c->addr,
+                       (unsigned long long)total, maxp);
+            conn_close(c, "packet too large");
+            return ERR_TOOBIG;
+        }
+        if (len - off < total)
+            break;
+        c->b->stats.msgs_received++;
+        c->b->stats.bytes_received += total;
+        rc = dispatch_packet(c, &h, data + off + h.hdr_len);
+        if (rc < 0)
+            return rc;
+        off += (size_t)total;
+    }
+    return (long)off;
+}
+
+/* Feed freshly read bytes: straight from the shared read buffer when no partial packet
+ * is pending (the common case, no copy), otherwise appended to the carry-over buffer. */
+static int feed(struct conn *c, const uint8_t *data, size_t n)
+{
+    if (buf_size(&c->in) == 0) {
+        long used = process(c, data, n);
+        if (used < 0)
+            return (int)used;
+        if ((size_t)used < n && c->state != CONN_CLOSING)
+            buf_append(&c->in, data + used, n - (size_t)used);
+        return 0;
+    }
+    uint8_t *w = buf_try_reserve(&c->in, n);
+    if (!w) {
+        conn_close(c, "out of memory for input");
+        return ERR_NOMEM;
+    }
+    memcpy(w, data, n);
+    buf_commit(&c->in, n);
+    long used = process(c, buf_head(&c->in), buf_size(&c->in));
+    if (used < 0)
+        return (int)used;
+    if (c->state != CONN_CLOSING)
+        buf_consume(&c->in, (size_t)used);
+    if (buf_size(&c->in) == 0)
+        buf_reset(&c->in, 0);
+    return 0;
+}
+
+static void conn_read(struct conn *c)
+{
+    struct broker *b = c->b;
+    for (int i = 0; i < READS_PER_EVENT && c->state != CONN_CLOSING; i++) {
+        long n = plat_sock_read(c->sock, b->rbuf, b->rbuf_size);
+        if (n == ERR_AGAIN)
+            return;
+        if (n < 0) {
+            conn_close(c, n == ERR_CLOSED ? "connection closed by peer" : "read error");
+            return;
+        }
+        c->last_rx_ms = plat_time_mono_ms();
+        if (feed(c, b->rbuf, (size_t)n) < 0 || (size_t)n < b->rbuf_size)
+            return;
+    }
+}
+
+static void on_conn_io(plat_sock *s, unsigned events, void *ud)
+{
+    (void)s;
+    struct conn *c = ud;
+    if (c->state == CONN_CLOSING)
+        return;
+    if (events & (PLAT_EV_READ | PLAT_EV_HUP | PLAT_EV_ERROR))
+        conn_read(c);
+    if ((events & PLAT_EV_WRITE) && c->state != CONN_CLOSING)
+        flush_one(c);
+}
+
+void conn_close(struct conn *c, const char *reason)
+{
+    if (c->state == CONN_CLOSING)
+        return;
+    struct broker *b = c->b;
+    bool was_active = c->state == CONN_ACTIVE;
+    c->state = CONN_CLOSING;
+    c->close_reason = reason;
+    plat_sock_watch(c->sock, 0, NULL, NULL);
+    link_remove(&c->all_link);
+    link_push(&b->closing, &c->all_link);
+    link_remove(&c->ka_link);
+    if (c->sess && b->cfg.connection_messages && was_active)
+        log_notice("client=%s addr=%s disconnected: %s", c->sess->client_id, c->addr, reason);
+    else if (!was_active)
+        log_debug("addr=%s closed before CONNECT completed: %s", c->addr, reason);
+    if (c->send_will && c->will) {
+        struct msg *w = c->will;
+        c->will = NULL;
+        route_publish(b, w);
+        msg_unref(w);
+    }
+    if (c->sess)
+        session_detach(c->sess);
+}
+
+void conn_close_all(struct broker *b)
+{
+    while (link_linked(&b->conns))
+        conn_close(link_entry(b->conns.next, struct conn, all_link), "broker shutting down");
+}
+
+/* Free one closed connection after a last attempt to deliver its final packets (for
+ * example a CONNACK with an error code). */
+static void reap(struct conn *c)
+{
+    struct broker *b = c->b;
+    if (buf_size(&c->out) > 0)
+        (void)plat_sock_write(c->sock, buf_head(&c->out), buf_size(&c->out));
+    link_remove(&c->all_link);
+    link_remove(&c->flush_link);
+    b->stats.sockets_open--;
+    c->lst->n_conns--;
+    listener_conn_closed(c->lst);
+    conn_free(c);
+}
+
+void conn_before_sleep(struct broker *b)
+{
+    while (link_linked(&b->flush)) {
+        struct conn *c = link_entry(b->flush.next, struct conn, flush_link);
+        link_remove(&c->flush_link);
+        if (c->state != CONN_CLOSING)
+            flush_one(c);
+    }
+    while (link_linked(&b->closing))
+        reap(link_entry(b->closing.next, struct conn, all_link));
+}
+
+/* Deadline in mono ms of c, or 0 when it has none (keepalive 0 after CONNECT). */
+static uint64_t deadline(const struct conn *c)
+{
+    if (c->state == CONN_NEW)
+        return c->connected_ms + CONN_CONNECT_TIMEOUT_MS;
+    if (c->keepalive == 0)
+        return 0;
+    /* MQTT-3.1.2-24: one and a half times the keepalive period. */
+    return c->last_rx_ms + (uint64_t)c->keepalive * 1500u;
+}
+
+void conn_keepalive_arm(struct conn *c)
+{
+    link_remove(&c->ka_link);
+    uint64_t d = deadline(c);
+    if (d == 0)
+        return;
+    uint64_t tick = (d + KA_TICK_MS - 1) / KA_TICK_MS;
+    if (tick <= c->b->ka_tick)
+        tick = c->b->ka_tick + 1;
+    c->ka_slot = (size_t)(tick % KA_SLOTS);
+    link_push(&c->b->ka_wheel[c->ka_slot], &c->ka_link);
+}
+
+/* Visit one wheel slot: expire what is due, re-file what was active meanwhile (lazy
+ * rescheduling keeps the per-packet cost at one timestamp store). */
+static void ka_slot_run(struct broker *b, size_t slot, uint64_t now)
+{
+    struct link pending;
+    link_init(&pending);
+    /* Move the slot's entries aside first: re-filing may put them back into this slot. */
+    while (link_linked(&b->ka_wheel[slot])) {
+        struct link *l = b->ka_wheel[slot].next;
+        link_remove(l);
+        link_push(&pending, l);
+    }
+    while (link_linked(&pending)) {
+        struct conn *c = link_entry(pending.next, struct conn, ka_link);
+        link_remove(&c->ka_link);
+        uint64_t d = deadline(c);
+        if (d != 0 && d <= now)
+            conn_close(c, c->state == CONN_NEW ? "no CONNECT in time" : "keepalive expired");
+        else
+            conn_keepalive_arm(c);
+    }
+}
+
+void conn_keepalive_tick(struct broker *b)
+{
+    uint64_t now = plat_time_mono_ms();
+    uint64_t target = now / KA_TICK_MS;
+    /* After a long stall do not walk more than one full turn of the wheel. */
+    if (target - b->ka_tick > KA_SLOTS)
+        b->ka_tick = target - KA_SLOTS;
+    while (b->ka_tick < target) {
+        b->ka_tick++;
+        ka_slot_run(b, (size_t)(b->ka_tick % KA_SLOTS), now);
+    }
+}

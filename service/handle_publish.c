@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* PUBLISH and its acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) in both directions. */
+#include "common/mem.h"
+#include "common/mqtt_topic.h"
+#include "service/conn.h"
+#include "service/dispatch.h"
+#include "service/log.h"
+#include "service/route.h"
+#include "service/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Topics under $SYS belong to the broker; clients may not publish there. */
+static bool is_sys_topic(const uint8_t *t, size_t len)
+{
+    return len >= 4 && memcmp(t, "$SYS", 4) == 0 && (len == 4 || t[4] == '/');
+}
+
+/* Build the message with the listener's mount point prepended to the topic. */
+static struct msg *make_msg(struct conn *c, const struct mqtt_publish *p)
+{
+    const char *mp = c->lst->cfg.mount_point;
+    if (!mp)
+        return msg_new((const char *)p->topic.p, p->topic.len, p->payload, p->payload_len,
+                       p->qos, p->retain, broker_next_msg_id(c->b));
+    size_t mlen = strlen(mp);
+    char *topic = xmalloc(mlen + p->topic.len);
+    memcpy(topic, mp, mlen);
+    memcpy(topic + mlen, p->topic.p, p->topic.len);
+    struct msg *m = msg_new(topic, mlen + p->topic.len, p->payload, p->payload_len, p->qos,
+                            p->retain, broker_next_msg_id(c->b));
+    free(topic);
+    return m;
+}
+
+/* Whether the message may be forwarded; refused messages still complete their QoS flow
+ * so the client does not retransmit them forever. */
+static bool may_forward(struct conn *c, const struct mqtt_publish *p)
+{
+    const struct broker *b = c->b;
+    if (b->cfg.message_size_limit && p->payload_len > b->cfg.message_size_limit) {
+        log_notice("client=%s addr=%s message of %u bytes over message_size_limit dropped",
+                   c->sess->client_id, c->addr, p->payload_len);
+        return false;
+    }
+    if (is_sys_topic(p->topic.p, p->topic.len)) {
+        log_notice("client=%s addr=%s publish to $SYS refused", c->sess->client_id, c->addr);
+        return false;
+    }
+    const char *mp = c->lst->cfg.mount_point;
+    if (mp && strlen(mp) + p->topic.len > 65535)
+        return false;
+    return true;
+}
+
+int handle_publish(struct conn *c, const struct mqtt_publish *p)
+{
+    struct broker *b = c->b;
+    if (!mqtt_topic_is_valid_name((const char *)p->topic.p, p->topic.len))
+        return ERR_PROTOCOL; /* wildcards or empty topic in PUBLISH */
+    if (p->retain && !b->cfg.retain_available)
+        return ERR_NOTSUP;
+    b->stats.pub_received++;
+    b->stats.pub_bytes_received += p->payload_len;
+    bool forward = may_forward(c, p);
+    if (p->qos == 2) {
+        /* Exactly once (MQTT-4.3.3): a repeated packet id before PUBREL is not routed
+         * again, only acknowledged again. */
+        if (session_qos2_has(c->sess, p->packet_id))
+            forward = false;
+        else
+            session_qos2_add(c->sess, p->packet_id);
+    }
+    if (forward) {
+        struct msg *m = make_msg(c, p);
+        route_publish(b, m);
+        msg_unref(m);
+    }
+    if (p->qos == 1)
+        conn_send_ack(c, MQTT_PKT_PUBACK, p->packet_id);
+    else if (p->qos == 2)
+        conn_send_ack(c, MQTT_PKT_PUBREC, p->packet_id);
+    return 0;
+}
+
+int handle_pub_ack(struct conn *c, uint8_t type, const struct mqtt_ack *p)
+{
+    struct session *s = c->sess;
+    if (type == MQTT_PKT_PUBREL) {
+        session_qos2_del(s, p->packet_id);
+        conn_send_ack(c, MQTT_PKT_PUBCOMP, p->packet_id);
+        return 0;
+    }
+    int rc = session_ack(s, type, p->packet_id);
+    if (rc == ERR_NOTFOUND) {
+        log_debug("client=%s %s for unknown packet id %u", s->client_id,
+                  mqtt_codec_type_name(type), p->packet_id);
+        /* Keep a confused client's QoS 2 flow moving rather than leave it hanging. */
+        if (type == MQTT_PKT_PUBREC)
+            conn_send_ack(c, MQTT_PKT_PUBREL, p->packet_id);
+    }
+    return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The broker's logger: one line per event, filtered by log_type, written to the sinks
+ * chosen by log_dest (stderr, stdout, file, syslog; $SYS topic later). Never pass
+ * passwords, hashes or payloads. Loop thread only. */
+#ifndef MIDGE_SERVICE_LOG_H
+#define MIDGE_SERVICE_LOG_H
+
+#include "common/cfg.h"
+#include "common/err.h"
+
+#include <stdbool.h>
+
+/* Event classes; each maps to one cfg_log_type bit. */
+enum log_class {
+    LOG_ERROR,
+    LOG_WARNING,
+    LOG_NOTICE,
+    LOG_INFO,
+    LOG_DEBUG,
+    LOG_SUBSCRIBE,
+    LOG_UNSUBSCRIBE,
+};
+
+/* Configure sinks from c (borrowed; values are copied). `verbose` (-v) forces every
+ * type. Re-opens the log file: call again on reload for log rotation. Returns 0 or an
+ * error with the reason in *d (the previous sinks stay in place then). */
+int log_configure(const struct cfg *c, bool verbose, struct err_detail *d);
+/* Close the file and the system log. */
+void log_shutdown(void);
+/* True when class would be written anywhere (to skip formatting work). */
+bool log_enabled(enum log_class cls);
+/* Format and emit one line of class cls. */
+void log_write(enum log_class cls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_write(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_write(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_write(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)                                                            \
+    do {                                                                          \
+        if (log_enabled(LOG_DEBUG))                                               \
+            log_write(LOG_DEBUG, __VA_ARGS__);                                    \
+    } while (0)
+
+#endif
