@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* Private glue between the posix/ files: the loop, socket and timer records, and the
+ * posix__ functions that one posix file offers the others. Nothing outside posix/
+ * (except the posix unit tests) includes this header.
+ *
+ * The loop is split in two. plat_loop_core.c holds everything that does not depend on
+ * how the loop waits: the run loop, the before-sleep hook, the timer heap, the wakeup
+ * and signal plumbing, and socket lifetime (tombstones). The backend (plat_loop.c for
+ * epoll, plat_loop_poll.c for poll(); CMake links exactly one) supplies the
+ * posix__backend_* functions below.
+ */
+#ifndef MIDGE_POSIX_INTERNAL_H
+#define MIDGE_POSIX_INTERNAL_H
+
+#include "common/platform.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Slot value of a socket that has no place in the poll backend's array. */
+#define POSIX_NO_SLOT ((size_t)-1)
+
+/* The backend's private state (epoll descriptor, or the pollfd array). */
+struct posix_backend;
+
+struct plat_sock {
+    plat_loop *loop;
+    int fd;
+    /* Interest the backend currently has registered (PLAT_EV_READ|PLAT_EV_WRITE). */
+    unsigned want;
+    plat_sock_cb cb;
+    void *ud;
+    /* Tombstone: the descriptor is closed and the callback is never called again, but
+     * the memory lives until the end of the iteration so that pending events in the
+     * same batch can still be recognised and skipped. */
+    bool closed;
+    /* The loop's own wakeup or signal pipe: its callback runs are not counted. */
+    bool internal;
+    /* Poll backend only: index in the pollfd array, or POSIX_NO_SLOT. */
+    size_t slot;
+    /* Link in the loop's list of tombstones waiting to be freed. */
+    plat_sock *next_dead;
+};
+
+struct plat_timer {
+    plat_loop *loop;
+    plat_timer_cb cb;
+    void *ud;
+    uint64_t due;    /* monotonic ms of the next expiry */
+    uint64_t repeat; /* 0 = one-shot */
+    uint64_t seq;    /* start order: equal due times fire in the order they were armed */
+    size_t heap_idx; /* index in loop->heap, or POSIX_NO_SLOT */
+    /* Doubly linked list of timers that expired in the current pass. */
+    bool ready;
+    plat_timer *ready_prev, *ready_next;
+};
+
+struct plat_loop {
+    struct posix_backend *be;
+
+    /* Timers: a binary min-heap ordered by (due, seq), plus the expired list. */
+    plat_timer **heap;
+    size_t heap_len, heap_cap;
+    uint64_t timer_seq;
+    plat_timer *ready_head, *ready_tail;
+
+    plat_hook_cb before_sleep;
+    void *before_sleep_ud;
+
+    /* Wakeup: wake_sock watches the read end; wake_wfd may equal its fd (eventfd). */
+    plat_hook_cb wakeup_cb;
+    void *wakeup_ud;
+    plat_sock *wake_sock;
+    int wake_wfd;
+    atomic_bool wake_pending;
+
+    /* Signals arrive as bytes on a self-pipe whose read end sig_sock watches. */
+    plat_signal_cb sig_cb;
+    void *sig_ud;
+    plat_sock *sig_sock;
+
+    bool stop;
+    bool in_iter;     /* between the start and the end of plat_loop_run_once */
+    int ncalls;       /* user callbacks run in the current iteration */
+    plat_sock *dead;  /* tombstones freed at the end of the iteration */
+};
+
+/* ---- Provided by the backend (plat_loop.c or plat_loop_poll.c) ---- */
+
+/* Create the backend state in loop->be and a non-blocking, close-on-exec wakeup channel:
+ * *rfd becomes readable after 8 bytes are written to *wfd (they may be the same
+ * descriptor). Returns 0 or ERR_IO with the reason in *d. */
+int posix__backend_new(plat_loop *loop, int *rfd, int *wfd, struct err_detail *d);
+/* Release loop->be (the sockets were already removed). */
+void posix__backend_free(plat_loop *loop);
+/* Make the kernel interest of s equal to `events` (READ|WRITE, 0 = none); s->want still
+ * holds the previous interest. Returns 0 or ERR_IO. */
+int posix__backend_update(plat_sock *s, unsigned events);
+/* Forget s before its descriptor is closed. */
+void posix__backend_remove(plat_sock *s);
+/* Wait up to timeout_ms (-1 forever) and pass every ready socket to posix__sock_dispatch.
+ * Returns 0 (also when interrupted by a signal) or ERR_IO. */
+int posix__backend_wait(plat_loop *loop, int timeout_ms);
+
+/* ---- Provided by plat_loop_core.c ---- */
+
+/* Wrap an open descriptor (consumed: closed by plat_sock_close) in a socket record. */
+plat_sock *posix__sock_new(plat_loop *loop, int fd);
+/* Called by the backend for each ready socket with PLAT_EV_* bits; skips tombstones and
+ * sockets whose interest was removed meanwhile, and runs the callback otherwise. */
+void posix__sock_dispatch(plat_sock *s, unsigned events);
+/* Translate an errno value into `code`, writing "<what>: <strerror>" into *d (may be
+ * NULL). Returns code. Thread-safe. */
+int posix__err(struct err_detail *d, int code, int errnum, const char *what);
+
+#endif
