@@ -13,6 +13,7 @@
 /* Smallest table: 8 slots hold the 5 children that trigger the switch at 62% load. */
 #define LEVEL_MAP_MIN_CAP 8u
 
+/* Rotate left by r bits (0 < r < 64); compilers turn this into one instruction. */
 static uint64_t rotl64(uint64_t x, unsigned r)
 {
     return (x << r) | (x >> (64u - r));
@@ -45,6 +46,8 @@ uint32_t level_map_hash(const char *s, size_t len)
     return (uint32_t)h;
 }
 
+/* The hash is computed once per node here, so lookups in table mode compare hashes
+ * before bytes and rehashing never touches the level strings. */
 void level_key_init(struct level_key *k, const char *s, size_t len)
 {
     ASSERT(len <= UINT32_MAX);
@@ -53,6 +56,7 @@ void level_key_init(struct level_key *k, const char *s, size_t len)
     k->hash = level_map_hash(s, len);
 }
 
+/* An all-zero map is an empty inline map: mask 0 selects the inline array. */
 void level_map_init(struct level_map *m)
 {
     memset(m, 0, sizeof(*m));
@@ -65,11 +69,14 @@ void level_map_cleanup(struct level_map *m)
     level_map_init(m);
 }
 
+/* Byte equality of a stored level and a candidate. Most mismatches differ in length
+ * or first byte, so both are tested before paying for a memcmp call. */
 static bool key_eq(const struct level_key *k, const char *s, size_t len)
 {
-    return k->len == len && (len == 0 || memcmp(k->str, s, len) == 0);
+    return k->len == len && (len == 0 || (k->str[0] == s[0] && memcmp(k->str, s, len) == 0));
 }
 
+/* The hot path of both tries: called once per topic level on every match. */
 struct level_key *level_map_get(const struct level_map *m, const char *s, size_t len)
 {
     if (!m->mask) {
@@ -79,6 +86,8 @@ struct level_key *level_map_get(const struct level_map *m, const char *s, size_t
                 return m->u.inl[i];
         return NULL;
     }
+    /* Table mode: probe from the home slot; the load limit guarantees an empty slot,
+     * so the loop always ends. */
     uint32_t h = level_map_hash(s, len);
     for (uint32_t i = h & m->mask;; i = (i + 1) & m->mask) {
         struct level_key *k = m->u.tab[i];
@@ -112,6 +121,8 @@ static void rehash(struct level_map *m, uint32_t cap)
     m->mask = cap - 1;
 }
 
+/* Inserting the fifth child converts the inline array into an 8-slot table; later
+ * inserts double the table whenever the load would pass 75%. */
 void level_map_put(struct level_map *m, struct level_key *k)
 {
     if (!m->mask) {
@@ -176,6 +187,9 @@ static void table_to_inline(struct level_map *m)
     free(tab);
 }
 
+/* Deleting keeps the representation compact: the inline array stays dense, and the
+ * table shrinks (or turns back into the inline array) as children go away, so a node
+ * that once had many children does not keep a large table forever. */
 void level_map_del(struct level_map *m, const struct level_key *k)
 {
     if (!m->mask) {
@@ -197,6 +211,9 @@ void level_map_del(struct level_map *m, const struct level_key *k)
         rehash(m, (m->mask + 1) / 2);
 }
 
+/* Iteration is by position: the successor of prev is found by locating prev's slot
+ * (a short probe in table mode) and scanning on. That costs a probe per step but lets
+ * callers walk whole subtrees through parent pointers without any iterator state. */
 struct level_key *level_map_next(const struct level_map *m, const struct level_key *prev)
 {
     if (!m->mask) {

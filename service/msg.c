@@ -40,6 +40,8 @@ struct msg *msg_new(const char *topic, size_t tlen, const void *payload, size_t 
     return m;
 }
 
+/* The count is a plain integer: messages are only shared within the loop thread.
+ * Overflow would mean a leak of four billion references, so it is an invariant. */
 struct msg *msg_ref(struct msg *m)
 {
     ASSERT(m->refcount > 0 && m->refcount < UINT32_MAX);
@@ -47,6 +49,7 @@ struct msg *msg_ref(struct msg *m)
     return m;
 }
 
+/* One free releases struct, topic and payload together: they share the allocation. */
 void msg_unref(struct msg *m)
 {
     if (!m)

@@ -35,6 +35,7 @@ struct visit_ctx {
 
 /* ---- nodes ---------------------------------------------------------------------- */
 
+/* Allocate a node and its level bytes in one block (one malloc, better locality). */
 static struct retain_node *node_new(struct retain_node *parent, const char *s, size_t len)
 {
     struct retain_node *n = xmalloc(sizeof(*n) + len + 1);
@@ -48,6 +49,7 @@ static struct retain_node *node_new(struct retain_node *parent, const char *s, s
     return n;
 }
 
+/* Free one node, dropping the store's reference to its message (children untouched). */
 static void node_free(struct retain_node *n)
 {
     msg_unref(n->msg);
@@ -90,6 +92,7 @@ static void prune(struct retain_store *rs, struct retain_node *n)
 
 /* ---- walking -------------------------------------------------------------------- */
 
+/* True for levels such as "$SYS" that wildcards at the root must not enter. */
 static bool is_dollar(const struct retain_node *n)
 {
     return n->key.len > 0 && n->level[0] == '$';
@@ -116,6 +119,8 @@ static struct retain_node *walk_next(const struct retain_store *rs,
                                      const struct retain_node *n,
                                      const struct retain_node *top, bool dollar_rule)
 {
+    /* Pre-order: go down first, else to the next sibling of the nearest ancestor that
+     * has one, never climbing above top. */
     struct retain_node *c = next_child(n, NULL, dollar_rule && n == rs->root);
     if (c)
         return c;
@@ -141,6 +146,7 @@ static void visit_subtree(const struct retain_store *rs, const struct retain_nod
     }
 }
 
+/* Visit n's message, if it has one (an exact or '+' match ending at n). */
 static void visit_one(const struct retain_node *n, struct visit_ctx *vc)
 {
     if (n->msg) {
@@ -174,6 +180,7 @@ static void match_below(const struct retain_store *rs, const struct retain_node 
             }
             return;
         }
+        /* An exact level: one lookup, and a miss ends the walk for the whole filter. */
         n = (const struct retain_node *)level_map_get(&n->kids, p, len);
         if (!n)
             return;
@@ -187,6 +194,8 @@ static void match_below(const struct retain_store *rs, const struct retain_node 
 
 /* ---- public API ------------------------------------------------------------------ */
 
+/* The root is a real node with an empty level; a topic always has at least one
+ * level, so the root never holds a message and is never pruned. */
 struct retain_store *retain_new(void)
 {
     struct retain_store *rs = xmalloc(sizeof(*rs));
@@ -205,9 +214,10 @@ void retain_free(struct retain_store *rs)
     while (n) {
         struct retain_node *c = (struct retain_node *)level_map_next(&n->kids, NULL);
         if (c) {
-            n = c;
+            n = c; /* descend until a leaf */
             continue;
         }
+        /* A leaf: unlink and free it, then look at its parent again. */
         struct retain_node *p = n->parent;
         if (p)
             level_map_del(&p->kids, &n->key);
@@ -217,11 +227,14 @@ void retain_free(struct retain_store *rs)
     free(rs);
 }
 
+/* One walk for both cases: a clear only looks the node up (creating nothing), a set
+ * creates the path. Counters move with every message that enters or leaves. */
 int retain_set(struct retain_store *rs, struct msg *m)
 {
     bool clear = m->payload_len == 0;
     struct retain_node *n = node_for_topic(rs, m->topic, m->topic_len, !clear);
 
+    /* Whether replaced or cleared, the old message leaves the store and the counters. */
     if (n && n->msg) {
         rs->count--;
         rs->bytes -= n->msg->payload_len;
@@ -241,6 +254,8 @@ int retain_set(struct retain_store *rs, struct msg *m)
     return 0;
 }
 
+/* The filter drives the walk: exact levels are single lookups, so a filter without
+ * wildcards costs one lookup per level whatever the size of the store. */
 size_t retain_match(const struct retain_store *rs, const char *f, size_t flen,
                     retain_visit_cb cb, void *ud)
 {
@@ -249,6 +264,7 @@ size_t retain_match(const struct retain_store *rs, const char *f, size_t flen,
     return vc.hits;
 }
 
+/* A '#' walk from the root without the '$' rule: persistence wants "$SYS" too. */
 size_t retain_foreach(const struct retain_store *rs, retain_visit_cb cb, void *ud)
 {
     struct visit_ctx vc = { .cb = cb, .ud = ud, .hits = 0 };
@@ -256,6 +272,7 @@ size_t retain_foreach(const struct retain_store *rs, retain_visit_cb cb, void *u
     return vc.hits;
 }
 
+/* Both counters are kept incrementally by retain_set, so these are O(1). */
 size_t retain_count(const struct retain_store *rs)
 {
     return rs->count;

@@ -56,6 +56,8 @@ struct match_ctx {
 
 /* ---- nodes ---------------------------------------------------------------------- */
 
+/* Allocate a node and its level bytes in one block: one malloc per node, and the level
+ * sits on the cache line after the header that the lookup has just read. */
 static struct sub_node *node_new(struct sub_node *parent, const char *s, size_t len)
 {
     struct sub_node *n = xmalloc(sizeof(*n) + len + 1);
@@ -69,6 +71,7 @@ static struct sub_node *node_new(struct sub_node *parent, const char *s, size_t 
     return n;
 }
 
+/* Free one node with its child map, subscriber array and index (not its children). */
 static void node_free(struct sub_node *n)
 {
     level_map_cleanup(&n->kids);
@@ -77,6 +80,7 @@ static void node_free(struct sub_node *n)
     free(n);
 }
 
+/* True when the level s (len bytes) is exactly the one character c ('+' or '#'). */
 static bool is_level(const char *s, size_t len, char c)
 {
     return len == 1 && s[0] == c;
@@ -120,6 +124,7 @@ static void child_detach(struct sub_node *p, struct sub_node *c)
         level_map_del(&p->kids, &c->key);
 }
 
+/* A node may be pruned once nothing hangs off it any more. */
 static bool node_is_empty(const struct sub_node *n)
 {
     return n->nsubs == 0 && n->kids.count == 0 && !n->plus && !n->hash;
@@ -157,6 +162,8 @@ static void prune(struct sub_tree *t, struct sub_node *n)
 
 /* ---- subscriber arrays and their index --------------------------------------------- */
 
+/* Fibonacci hashing of a subscriber pointer: the high bits of the product mix in
+ * every address bit, which matters because allocator addresses share low bits. */
 static uint32_t ptr_hash(const void *p)
 {
     return (uint32_t)(((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull) >> 32);
@@ -174,6 +181,7 @@ static uint32_t index_find(const struct sub_node *n, const void *s)
     }
 }
 
+/* Record position pos of n->subs in the index (the subscriber is not yet there). */
 static void index_insert(struct sub_node *n, uint32_t pos)
 {
     uint32_t i = ptr_hash(n->subs[pos].subscriber) & n->index_mask;
@@ -238,6 +246,9 @@ static uint32_t entry_find(const struct sub_node *n, const void *s)
     return UINT32_MAX;
 }
 
+/* Append a new subscription to n (the subscriber is known to be absent). The array
+ * doubles; the index is created at SUB_INDEX_MIN entries and rebuilt when it passes
+ * 50% load. */
 static void entry_append(struct sub_node *n, void *s, uint8_t options, uint32_t sub_id)
 {
     ASSERT(n->nsubs < UINT32_MAX / 8);
@@ -253,7 +264,10 @@ static void entry_append(struct sub_node *n, void *s, uint8_t options, uint32_t 
         index_resize(n);
 }
 
-/* Remove the entry at pos by moving the last entry into its place. */
+/* Remove the entry at pos by moving the last entry into its place: O(1), and the
+ * array stays dense for the match loop. Order among subscribers carries no meaning.
+ * The moved entry's index slot is repointed, and array and index shrink when they
+ * become mostly empty. */
 static void entry_remove(struct sub_node *n, uint32_t pos)
 {
     uint32_t last = n->nsubs - 1;
@@ -275,6 +289,8 @@ static void entry_remove(struct sub_node *n, uint32_t pos)
 
 /* ---- public API ------------------------------------------------------------------ */
 
+/* The root is a real node with an empty level so the walks need no special case
+ * except the '$' rule; it is never pruned. */
 struct sub_tree *sub_tree_new(void)
 {
     struct sub_tree *t = xmalloc(sizeof(*t));
@@ -306,6 +322,8 @@ void sub_tree_free(struct sub_tree *t)
     free(t);
 }
 
+/* Creating the path first and then finding the subscriber keeps the common cases to
+ * one walk: a new subscription appends, a repeated one rewrites in place. */
 int sub_tree_add(struct sub_tree *t, const char *f, size_t flen, void *subscriber,
                  uint8_t options, uint32_t sub_id, bool *replaced)
 {
@@ -325,6 +343,7 @@ int sub_tree_add(struct sub_tree *t, const char *f, size_t flen, void *subscribe
     return 0;
 }
 
+/* The lookup walk creates nothing, so removing an unknown filter leaves no residue. */
 int sub_tree_remove(struct sub_tree *t, const char *f, size_t flen, void *subscriber)
 {
     struct sub_node *n = node_for_filter(t, f, flen, false);
@@ -338,6 +357,7 @@ int sub_tree_remove(struct sub_tree *t, const char *f, size_t flen, void *subscr
     return 0;
 }
 
+/* Report every subscription stored at n, in array order. */
 static void report(const struct sub_node *n, struct match_ctx *mc)
 {
     for (uint32_t i = 0; i < n->nsubs; i++)
@@ -393,6 +413,7 @@ size_t sub_tree_match(const struct sub_tree *t, const char *tn, size_t tlen,
     return mc.hits;
 }
 
+/* Kept incrementally by add and remove, so this is O(1). */
 size_t sub_tree_count(const struct sub_tree *t)
 {
     return t->count;

@@ -42,9 +42,36 @@ static void on_msg(struct msg *m, void *ud)
     ++*(size_t *)ud;
 }
 
-/* 100k subscriptions: 85% exact device topics, 10% '+' per site, 4% '#' per site,
- * 1% leading-'+' filters; then 1M matches of random device topics. */
-static void bench_sub_tree(void)
+/* The filter mix of one scenario, in percent of NSUBS (the rest are exact filters
+ * "site/<s>/dev/<d>/temp"): '+' per site, '#' per site, per-device '+' and '#', and
+ * leading-'+' filters. */
+struct mix {
+    const char *name;
+    uint32_t site_plus, site_hash, dev_plus, dev_hash, lead_plus;
+};
+
+/* Write filter number i of the mix into f; returns its length. */
+static int make_filter(const struct mix *mx, char *f, size_t len)
+{
+    uint32_t r = rnd(100), s = rnd(SITES), d = rnd(DEVS);
+    uint32_t a = mx->site_plus, b = a + mx->site_hash, c = b + mx->dev_plus;
+    uint32_t e = c + mx->dev_hash, g = e + mx->lead_plus;
+
+    if (r < a)
+        return snprintf(f, len, "site/%u/dev/+/temp", s);
+    if (r < b)
+        return snprintf(f, len, "site/%u/#", s);
+    if (r < c)
+        return snprintf(f, len, "site/%u/dev/%u/+", s, d);
+    if (r < e)
+        return snprintf(f, len, "site/%u/dev/%u/#", s, d);
+    if (r < g)
+        return snprintf(f, len, "+/%u/dev/%u/#", s, d);
+    return snprintf(f, len, "site/%u/dev/%u/temp", s, d);
+}
+
+/* NSUBS subscriptions of the given mix, then NMATCH matches of random device topics. */
+static void bench_sub_tree(const struct mix *mx)
 {
     struct sub_tree *t = sub_tree_new();
     static char topics[4096][64];
@@ -53,16 +80,7 @@ static void bench_sub_tree(void)
 
     double t0 = now_ns();
     for (uint32_t i = 0; i < NSUBS; i++) {
-        uint32_t r = rnd(100), s = rnd(SITES), d = rnd(DEVS);
-        int n;
-        if (r < 85)
-            n = snprintf(f, sizeof(f), "site/%u/dev/%u/temp", s, d);
-        else if (r < 95)
-            n = snprintf(f, sizeof(f), "site/%u/dev/+/temp", s);
-        else if (r < 99)
-            n = snprintf(f, sizeof(f), "site/%u/#", s);
-        else
-            n = snprintf(f, sizeof(f), "+/%u/dev/%u/#", s, d);
+        int n = make_filter(mx, f, sizeof(f));
         sub_tree_add(t, f, (size_t)n, (void *)(uintptr_t)(i + 1), 1, 0, NULL);
     }
     double t1 = now_ns();
@@ -75,10 +93,10 @@ static void bench_sub_tree(void)
         sub_tree_match(t, tp, strlen(tp), on_sub, &hits);
     }
     double t3 = now_ns();
-    printf("sub_tree: %d subs (%zu stored) added in %.1f ms (%.0f ns/add)\n", NSUBS,
-           sub_tree_count(t), (t1 - t0) / 1e6, (t1 - t0) / NSUBS);
-    printf("sub_tree: %d matches: %.1f ns/match, %.1f callbacks/match\n", NMATCH,
-           (t3 - t2) / NMATCH, (double)hits / NMATCH);
+    printf("sub_tree [%s]: %d subs (%zu stored), add %.0f ns/add\n", mx->name, NSUBS,
+           sub_tree_count(t), (t1 - t0) / NSUBS);
+    printf("sub_tree [%s]: %d matches: %.1f ns/match, %.1f callbacks/match\n", mx->name,
+           NMATCH, (t3 - t2) / NMATCH, (double)hits / NMATCH);
     sub_tree_free(t);
 }
 
@@ -138,7 +156,10 @@ static void bench_retain(void)
 
 int main(void)
 {
-    bench_sub_tree();
+    static const struct mix mostly_exact = { "97% exact", 0, 0, 2, 1, 0 };
+    static const struct mix wild = { "75% exact, heavy wildcards", 10, 4, 5, 5, 1 };
+    bench_sub_tree(&mostly_exact);
+    bench_sub_tree(&wild);
     bench_fanout();
     bench_retain();
     return 0;
