@@ -740,8 +740,19 @@ class RawClient:
         self.send(PINGREQ_PACKET)
         self.expect(PINGRESP, timeout)
 
-    def disconnect(self):
+    def disconnect(self, wait=True):
+        """Send DISCONNECT; with wait, also wait until the broker closes the connection
+        (MQTT-3.14.4-1), so the broker has certainly processed it."""
         self.send(DISCONNECT_PACKET, may_fail=True)
+        if wait and not self.closed:
+            deadline = time.monotonic() + DEFAULT_TIMEOUT
+            try:
+                while self._recv_wire(max(0.0, deadline - time.monotonic())) is not None:
+                    pass
+                raise AssertionError("broker did not close the connection after "
+                                     "DISCONNECT within %.1fs" % DEFAULT_TIMEOUT)
+            except Closed:
+                pass
         self.close()
 
 
