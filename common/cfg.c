@@ -1,2 +1,62 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* Built-in defaults and cleanup of struct cfg (see common/cfg.h). */
+#include "common/cfg.h"
+
+#include "common/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Every non-string default, as mosquitto 2.0's code (not its man page) sets it. Kept
+ * apart from the strings so that cfg_cleanup can restore these without allocating. */
+static void set_scalar_defaults(struct cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->local_only = true;      /* until the parser sees a listener, port or bind_address */
+    c->allow_anonymous = -1;   /* unset: the broker decides from local_only */
+    c->allow_zero_length_clientid = true;
+    c->max_inflight_messages = 20;
+    c->max_queued_messages = 1000;
+    c->max_queued_bytes = 0;
+    c->queue_qos0_messages = false;
+    c->upgrade_outgoing_qos = false;
+    c->message_size_limit = 0;
+    c->max_packet_size = 0;
+    c->max_keepalive = 0;      /* mosquitto's code: no cap (its man page says 65535) */
+    c->retain_available = true;
+    c->set_tcp_nodelay = false;
+    c->persistent_client_expiration = 0;
+    c->sys_interval = 10;
+    c->log_dest = CFG_LOG_DEST_STDERR;
+    c->log_type = CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE |
+                  CFG_LOG_TYPE_INFO;
+    c->log_timestamp = true;
+    c->connection_messages = true;
+}
+
+void cfg_init(struct cfg *c)
+{
+    set_scalar_defaults(c);
+    c->auto_id_prefix = xstrdup("auto-");
+    /* mosquitto drops root privileges to this user by default (reference section 6). */
+    c->user = xstrdup("mosquitto");
+}
+
+void cfg_cleanup(struct cfg *c)
+{
+    for (size_t i = 0; i < c->n_listeners; i++) {
+        free(c->listeners[i].bind_address);
+        free(c->listeners[i].mount_point);
+        free(c->listeners[i].src_file);
+    }
+    free(c->listeners);
+    for (size_t i = 0; i < c->n_warnings; i++)
+        free(c->warnings[i]);
+    free(c->warnings);
+    free(c->auto_id_prefix);
+    free(c->log_file);
+    free(c->log_timestamp_format);
+    free(c->pid_file);
+    free(c->user);
+    set_scalar_defaults(c);
+}

@@ -85,9 +85,12 @@ struct cfg {
     size_t n_warnings;
 };
 
-/* Fill *c with the built-in defaults (mosquitto 2.0's meanings; no listeners). */
+/* Fill *c with the built-in defaults (mosquitto 2.0's meanings; no listeners). The
+ * default strings (auto_id_prefix "auto-", user "mosquitto") are malloc'ed and owned by
+ * *c like every other string, so a later cfg_cleanup must follow. */
 void cfg_init(struct cfg *c);
-/* Free everything *c owns and leave it as after cfg_init; safe to call twice. */
+/* Free everything *c owns and leave it as after cfg_init except that the string fields
+ * are NULL (so that nothing is left allocated); safe to call twice. */
 void cfg_cleanup(struct cfg *c);
 
 #endif

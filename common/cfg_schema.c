@@ -1,2 +1,582 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/* The configuration schema table: one row per mosquitto 2.0 keyword (plus the 1.3 ones
+ * midge accepts with a warning) and a sorted name index for lookups (common/cfg_schema.h). */
+#include "common/cfg_schema.h"
+
+#include "common/cfg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Row ids in documentation order. The table is indexed by them, and the sorted name index
+ * below refers to rows by id so that it stays readable and checkable. */
+enum opt_id {
+    O_include_dir, O_pid_file, O_user, O_sys_interval, O_max_inflight_messages,
+    O_max_inflight_bytes, O_max_queued_messages, O_max_queued_bytes,
+    O_queue_qos0_messages, O_message_size_limit, O_max_packet_size, O_max_keepalive,
+    O_memory_limit, O_retain_available, O_set_tcp_nodelay, O_upgrade_outgoing_qos,
+    O_persistent_client_expiration, O_listener, O_port, O_bind_address, O_bind_interface,
+    O_max_connections, O_max_qos, O_maximum_qos, O_max_topic_alias, O_mount_point,
+    O_socket_domain, O_use_username_as_clientid, O_protocol, O_certfile, O_keyfile,
+    O_cafile, O_capath, O_ciphers, O_ciphers_tls13, O_crlfile, O_dhparamfile,
+    O_require_certificate, O_use_identity_as_username, O_use_subject_as_username,
+    O_tls_version, O_tls_engine, O_tls_engine_kpass_sha1, O_tls_keyform, O_psk_hint,
+    O_per_listener_settings, O_allow_anonymous, O_password_file, O_acl_file, O_psk_file,
+    O_allow_zero_length_clientid, O_auto_id_prefix, O_clientid_prefixes,
+    O_check_retain_source, O_plugin, O_auth_plugin, O_plugin_opt, O_auth_opt,
+    O_auth_plugin_deny_special_chars, O_persistence, O_retained_persistence,
+    O_persistence_file, O_persistence_location, O_autosave_interval,
+    O_autosave_on_changes, O_log_dest, O_log_type, O_log_timestamp,
+    O_log_timestamp_format, O_log_facility, O_connection_messages, O_connection,
+    O_address, O_addresses, O_topic, O_remote_clientid, O_clientid, O_remote_username,
+    O_username, O_remote_password, O_password, O_local_clientid, O_local_username,
+    O_local_password, O_cleansession, O_local_cleansession, O_keepalive_interval,
+    O_start_type, O_restart_timeout, O_idle_timeout, O_threshold, O_round_robin,
+    O_try_private, O_notifications, O_notification_topic, O_notifications_local_only,
+    O_bridge_protocol_version, O_bridge_attempt_unsubscribe, O_bridge_outgoing_retain,
+    O_bridge_max_packet_size, O_bridge_bind_address, O_bridge_cafile, O_bridge_capath,
+    O_bridge_certfile, O_bridge_keyfile, O_bridge_insecure, O_bridge_tls_version,
+    O_bridge_identity, O_bridge_psk, O_bridge_alpn, O_bridge_require_ocsp, O_http_dir,
+    O_websockets_log_level, O_websockets_headers_size, O_retry_interval,
+    O_allow_duplicate_messages, O_store_clean_interval, O_trace_level, O_trace_output,
+    O_ffdc_output, O_max_log_entries, O_COUNT_
+};
+
+/* Shorthands that keep each row to a few lines. */
+#define G CFG_SCOPE_GLOBAL
+#define L CFG_SCOPE_LISTENER
+#define B CFG_SCOPE_BRIDGE
+#define GF(m) .field = offsetof(struct cfg, m), .field_size = (unsigned)sizeof(((struct cfg *)0)->m)
+#define LF(m)                                                                     \
+    .field = offsetof(struct cfg_listener, m),                                    \
+    .field_size = (unsigned)sizeof(((struct cfg_listener *)0)->m)
+#define SUP(grp, sc, ty) .group = CFG_GROUP_##grp, .scope = sc, .type = CFG_T_##ty,     \
+    .status = CFG_ST_SUPPORTED
+#define SPC(grp, sc, sp) .group = CFG_GROUP_##grp, .scope = sc, .type = CFG_T_SPECIAL,  \
+    .status = CFG_ST_SUPPORTED, .special = CFG_SP_##sp, .field = SIZE_MAX
+#define NY(grp, sc, ty) .group = CFG_GROUP_##grp, .scope = sc, .type = CFG_T_##ty,      \
+    .status = CFG_ST_NOT_YET, .field = SIZE_MAX
+#define IGN(ty) .group = CFG_GROUP_OBSOLETE, .scope = G, .type = CFG_T_##ty,            \
+    .status = CFG_ST_IGNORED, .field = SIZE_MAX
+#define ALIAS(canon) .alias_of = canon, .doc = "Deprecated alias of `" canon "`."
+#define RANGE(lo, hi) .min = (lo), .max = (hi)
+#define U16 RANGE(0, 65535)
+#define I32 RANGE(0, INT32_MAX)
+
+static const char *const v_socket_domain[] = {"ipv4", "ipv6", NULL};
+static const int64_t c_socket_domain[] = {4, 6};
+static const char *const v_protocol[] = {"mqtt", "websockets", NULL};
+static const char *const v_tls_version[] = {"tlsv1.3", "tlsv1.2", "tlsv1.1", NULL};
+static const char *const v_tls_keyform[] = {"pem", "engine", NULL};
+static const char *const v_start_type[] = {"automatic", "lazy", "once", NULL};
+static const char *const v_bridge_proto[] = {"mqttv31", "mqttv311", "mqttv50", NULL};
+
+static const struct cfg_option rows[O_COUNT_] = {
+    /* General and limits */
+    [O_include_dir] = {.name = "include_dir", SPC(GENERAL, G, INCLUDE_DIR), .reloadable = true,
+        .repeatable = true, .arg_text = "DIR",
+        .doc = "Reads every file whose name ends in `.conf` in DIR as if it were part of "
+               "the main file, in mosquitto's order (case-insensitive first, then upper "
+               "before lower case). Allowed only in the main file; may be repeated."},
+    [O_pid_file] = {.name = "pid_file", SUP(GENERAL, G, PATH), GF(pid_file),
+        .doc = "Writes the broker's process id to this file at start-up and removes it "
+               "on a clean exit."},
+    [O_user] = {.name = "user", SUP(GENERAL, G, STRING), GF(user), .default_text = "mosquitto",
+        .doc = "When started as root, the broker switches to this user and its primary "
+               "group after reading the configuration. No effect otherwise or on Windows."},
+    [O_sys_interval] = {.name = "sys_interval", SUP(GENERAL, G, INT), GF(sys_interval),
+        .reloadable = true, U16, .default_text = "10",
+        .doc = "Seconds between updates of the `$SYS` topics; 0 turns `$SYS` off."},
+    [O_max_inflight_messages] = {.name = "max_inflight_messages", SUP(GENERAL, G, INT),
+        GF(max_inflight_messages), .reloadable = true, U16, .default_text = "20",
+        .doc = "Outgoing QoS 1 and 2 messages per client that may await acknowledgement; "
+               "0 means no limit, 1 guarantees in-order delivery."},
+    [O_max_inflight_bytes] = {.name = "max_inflight_bytes", NY(GENERAL, G, INT),
+        .reloadable = true, RANGE(0, INT64_MAX), .default_text = "0",
+        .doc = "Bytes of outgoing QoS 1 and 2 messages in flight per client; 0 means no "
+               "limit."},
+    [O_max_queued_messages] = {.name = "max_queued_messages", SUP(GENERAL, G, INT),
+        GF(max_queued_messages), .reloadable = true, I32, .default_text = "1000",
+        .doc = "Messages queued per client beyond those in flight; later ones are "
+               "dropped. 0 means no limit."},
+    [O_max_queued_bytes] = {.name = "max_queued_bytes", SUP(GENERAL, G, INT),
+        GF(max_queued_bytes), .reloadable = true, RANGE(0, INT64_MAX), .default_text = "0",
+        .doc = "Bytes queued per client beyond those in flight; whichever queue limit is "
+               "reached first applies. 0 means no limit."},
+    [O_queue_qos0_messages] = {.name = "queue_qos0_messages", SUP(GENERAL, G, BOOL),
+        GF(queue_qos0_messages), .reloadable = true, .default_text = "false",
+        .doc = "Also queues QoS 0 messages for disconnected clients with persistent "
+               "sessions (not standard MQTT); they count towards `max_queued_messages`."},
+    [O_message_size_limit] = {.name = "message_size_limit", SUP(GENERAL, G, INT),
+        GF(message_size_limit), .reloadable = true, RANGE(0, 268435455), .default_text = "0",
+        .doc = "Largest PUBLISH payload in bytes the broker forwards; larger messages are "
+               "dropped once their QoS flow completes. 0 means no limit."},
+    [O_max_packet_size] = {.name = "max_packet_size", SUP(GENERAL, G, INT),
+        GF(max_packet_size), .reloadable = true, RANGE(20, 268435460), .zero_ok = true,
+        .default_text = "0",
+        .doc = "Largest MQTT packet in bytes a client may send; a larger packet "
+               "disconnects it. Announced to MQTT 5 clients. 0 means no limit."},
+    [O_max_keepalive] = {.name = "max_keepalive", SUP(GENERAL, G, INT), GF(max_keepalive),
+        .reloadable = true, U16, .default_text = "0",
+        .doc = "Largest keepalive in seconds a client may use: MQTT 5 clients asking for "
+               "more are told this value, MQTT 3 clients are refused. 0 means no cap."},
+    [O_memory_limit] = {.name = "memory_limit", NY(GENERAL, G, INT), .reloadable = true,
+        RANGE(0, INT64_MAX), .default_text = "0",
+        .doc = "Upper bound of the broker's heap in bytes; 0 means no limit."},
+    [O_retain_available] = {.name = "retain_available", SUP(GENERAL, G, BOOL),
+        GF(retain_available), .reloadable = true, .default_text = "true",
+        .doc = "When false, retained messages are not supported and a client that "
+               "publishes one is disconnected. Announced to MQTT 5 clients."},
+    [O_set_tcp_nodelay] = {.name = "set_tcp_nodelay", SUP(GENERAL, G, BOOL),
+        GF(set_tcp_nodelay), .reloadable = true, .default_text = "false",
+        .doc = "Turns off Nagle's algorithm on client sockets: lower latency, more "
+               "packets."},
+    [O_upgrade_outgoing_qos] = {.name = "upgrade_outgoing_qos", SUP(GENERAL, G, BOOL),
+        GF(upgrade_outgoing_qos), .reloadable = true, .default_text = "false",
+        .doc = "Delivers messages at the subscription's QoS even when they were "
+               "published at a lower one (not standard MQTT)."},
+    [O_persistent_client_expiration] = {.name = "persistent_client_expiration",
+        SUP(GENERAL, G, DURATION), GF(persistent_client_expiration), .reloadable = true,
+        RANGE(1, 3153600000), .default_text = "never", .arg_text = "N{h|d|w|m|y}",
+        .doc = "Removes the persistent sessions of clients disconnected for longer than "
+               "this (h hours, d days, w weeks, m 30 days, y 365 days)."},
+
+    /* Listeners */
+    [O_listener] = {.name = "listener", SPC(LISTENER, G, LISTENER), .repeatable = true,
+        RANGE(1, 65535), .arg_text = "PORT [ADDRESS]",
+        .doc = "Starts a listener block on PORT, bound to ADDRESS or to all addresses; the "
+               "listener options that follow apply to it. Any listener turns off "
+               "local-only mode. Unix sockets (port 0 and a path) are not supported yet."},
+    [O_port] = {.name = "port", SPC(LISTENER, L, PORT), RANGE(1, 65535),
+        .default_text = "1883",
+        .doc = "Deprecated: port of the default listener, which is created by this "
+               "option or `bind_address`. Turns off local-only mode."},
+    [O_bind_address] = {.name = "bind_address", SPC(LISTENER, L, BIND_ADDRESS),
+        .arg_text = "ADDRESS",
+        .doc = "Deprecated: address the default listener binds to instead of all "
+               "addresses. Turns off local-only mode."},
+    [O_bind_interface] = {.name = "bind_interface", NY(LISTENER, L, STRING),
+        .doc = "Binds the listener to the named network interface (not on Windows)."},
+    [O_max_connections] = {.name = "max_connections", SUP(LISTENER, L, INT),
+        LF(max_connections), RANGE(-1, INT32_MAX), .default_text = "-1",
+        .doc = "Most simultaneous client connections this listener accepts; -1 means no "
+               "limit."},
+    [O_max_qos] = {.name = "max_qos", NY(LISTENER, L, INT), RANGE(0, 2), .default_text = "2",
+        .doc = "Highest QoS clients of this listener may use; announced to MQTT 5 "
+               "clients."},
+    [O_maximum_qos] = {.name = "maximum_qos", NY(LISTENER, L, INT), RANGE(0, 2),
+        ALIAS("max_qos")},
+    [O_max_topic_alias] = {.name = "max_topic_alias", NY(LISTENER, L, INT), U16,
+        .default_text = "10",
+        .doc = "Topic aliases an MQTT 5 client of this listener may create; 0 disables "
+               "them."},
+    [O_mount_point] = {.name = "mount_point", SPC(LISTENER, L, MOUNT_POINT), .arg_text = "PREFIX",
+        .doc = "Topic prefix added to every topic of this listener's clients and removed "
+               "on delivery, which keeps them apart from other listeners. Needs a "
+               "preceding `listener`; no wildcards."},
+    [O_socket_domain] = {.name = "socket_domain", SUP(LISTENER, L, ENUM), LF(socket_domain),
+        .enum_values = v_socket_domain, .enum_codes = c_socket_domain,
+        .doc = "Restricts the listener to IPv4 or IPv6; without it both are used."},
+    [O_use_username_as_clientid] = {.name = "use_username_as_clientid",
+        NY(LISTENER, L, BOOL), .default_text = "false",
+        .doc = "Replaces each client's id by its username."},
+    [O_protocol] = {.name = "protocol", NY(LISTENER, L, ENUM), .enum_values = v_protocol,
+        .default_text = "mqtt",
+        .doc = "Protocol of the listener: plain MQTT or MQTT over WebSockets."},
+
+    /* TLS */
+    [O_certfile] = {.name = "certfile", NY(TLS, L, PATH),
+        .doc = "PEM server certificate; with `keyfile` it turns TLS on for the listener."},
+    [O_keyfile] = {.name = "keyfile", NY(TLS, L, PATH),
+        .doc = "PEM private key of the server certificate."},
+    [O_cafile] = {.name = "cafile", NY(TLS, L, PATH),
+        .doc = "PEM bundle of CA certificates trusted for client certificates."},
+    [O_capath] = {.name = "capath", NY(TLS, L, PATH),
+        .doc = "Directory of CA certificates trusted for client certificates."},
+    [O_ciphers] = {.name = "ciphers", NY(TLS, L, STRING),
+        .doc = "Cipher list for TLS 1.2 and older."},
+    [O_ciphers_tls13] = {.name = "ciphers_tls1.3", NY(TLS, L, STRING),
+        .doc = "Cipher suites for TLS 1.3."},
+    [O_crlfile] = {.name = "crlfile", NY(TLS, L, PATH),
+        .doc = "PEM certificate revocation list checked against client certificates."},
+    [O_dhparamfile] = {.name = "dhparamfile", NY(TLS, L, PATH),
+        .doc = "Diffie-Hellman parameters for ephemeral DH key exchange."},
+    [O_require_certificate] = {.name = "require_certificate", NY(TLS, L, BOOL),
+        .default_text = "false",
+        .doc = "Clients must present a valid certificate."},
+    [O_use_identity_as_username] = {.name = "use_identity_as_username", NY(TLS, L, BOOL),
+        .default_text = "false",
+        .doc = "Uses the certificate's common name (or the PSK identity) as the username."},
+    [O_use_subject_as_username] = {.name = "use_subject_as_username", NY(TLS, L, BOOL),
+        .default_text = "false",
+        .doc = "Uses the certificate's whole subject as the username."},
+    [O_tls_version] = {.name = "tls_version", NY(TLS, L, ENUM), .enum_values = v_tls_version,
+        .default_text = "tlsv1.2",
+        .doc = "Oldest TLS version the listener accepts."},
+    [O_tls_engine] = {.name = "tls_engine", NY(TLS, L, STRING),
+        .doc = "OpenSSL engine that holds the key (for example a TPM)."},
+    [O_tls_engine_kpass_sha1] = {.name = "tls_engine_kpass_sha1", NY(TLS, L, STRING),
+        .doc = "Hex SHA-1 of the engine key's password."},
+    [O_tls_keyform] = {.name = "tls_keyform", NY(TLS, L, ENUM), .enum_values = v_tls_keyform,
+        .default_text = "pem",
+        .doc = "Form of `keyfile`: a PEM file or an engine key handle."},
+    [O_psk_hint] = {.name = "psk_hint", NY(TLS, L, STRING),
+        .doc = "Turns on TLS-PSK for the listener and is sent to clients as the hint."},
+
+    /* Security */
+    [O_per_listener_settings] = {.name = "per_listener_settings", NY(SECURITY, G, BOOL),
+        .reloadable = true, .default_text = "false",
+        .doc = "Makes authentication and access-control options apply per listener."},
+    [O_allow_anonymous] = {.name = "allow_anonymous", SUP(SECURITY, G, BOOL),
+        GF(allow_anonymous), .reloadable = true,
+        .default_text = "false (true in local-only mode)",
+        .doc = "Whether clients may connect without a username. Unset, it is true only "
+               "in local-only mode (no listener configured)."},
+    [O_password_file] = {.name = "password_file", NY(SECURITY, G, PATH), .reloadable = true,
+        .doc = "File of usernames and password hashes that clients are checked against."},
+    [O_acl_file] = {.name = "acl_file", NY(SECURITY, G, PATH), .reloadable = true,
+        .doc = "Access-control file that says which topics each user may use."},
+    [O_psk_file] = {.name = "psk_file", NY(SECURITY, G, PATH), .reloadable = true,
+        .doc = "File of TLS-PSK identities and hex keys."},
+    [O_allow_zero_length_clientid] = {.name = "allow_zero_length_clientid",
+        SUP(SECURITY, G, BOOL), GF(allow_zero_length_clientid), .reloadable = true,
+        .default_text = "true",
+        .doc = "MQTT 3.1.1 and 5 clients may send an empty client id and receive a "
+               "generated one."},
+    [O_auto_id_prefix] = {.name = "auto_id_prefix", SUP(SECURITY, G, STRING),
+        GF(auto_id_prefix), .reloadable = true, .default_text = "auto-",
+        .doc = "Prefix of generated client ids."},
+    [O_clientid_prefixes] = {.name = "clientid_prefixes", NY(SECURITY, G, STRING),
+        .reloadable = true,
+        .doc = "Deprecated: only client ids starting with this prefix may connect."},
+    [O_check_retain_source] = {.name = "check_retain_source", NY(SECURITY, G, BOOL),
+        .default_text = "false",
+        .doc = "Checks that a retained message's publisher may still write to its topic "
+               "before sending it to a new subscriber."},
+    [O_plugin] = {.name = "plugin", NY(SECURITY, G, PATH), .repeatable = true,
+        .doc = "Loads an authentication or access-control plugin."},
+    [O_auth_plugin] = {.name = "auth_plugin", NY(SECURITY, G, PATH), .repeatable = true,
+        ALIAS("plugin")},
+    [O_plugin_opt] = {.name = "plugin_opt_*", NY(SECURITY, G, STRING), .prefix = true,
+        .repeatable = true,
+        .doc = "Option passed to the most recent plugin."},
+    [O_auth_opt] = {.name = "auth_opt_*", NY(SECURITY, G, STRING), .prefix = true,
+        .repeatable = true, ALIAS("plugin_opt_*")},
+    [O_auth_plugin_deny_special_chars] = {.name = "auth_plugin_deny_special_chars",
+        NY(SECURITY, G, BOOL), .default_text = "true",
+        .doc = "Refuses access checks for clients whose username or id contains `+` or "
+               "`#`."},
+
+    /* Persistence */
+    [O_persistence] = {.name = "persistence", NY(PERSISTENCE, G, BOOL), .reloadable = true,
+        .default_text = "false",
+        .doc = "Saves sessions, subscriptions and retained messages and restores them at "
+               "start-up."},
+    [O_retained_persistence] = {.name = "retained_persistence", NY(PERSISTENCE, G, BOOL),
+        .reloadable = true, ALIAS("persistence")},
+    [O_persistence_file] = {.name = "persistence_file", NY(PERSISTENCE, G, STRING),
+        .reloadable = true, .default_text = "mosquitto.db",
+        .doc = "File name of the persistence database."},
+    [O_persistence_location] = {.name = "persistence_location", NY(PERSISTENCE, G, PATH),
+        .reloadable = true,
+        .doc = "Directory of the persistence database."},
+    [O_autosave_interval] = {.name = "autosave_interval", NY(PERSISTENCE, G, INT),
+        .reloadable = true, I32, .default_text = "1800",
+        .doc = "Seconds (or changes) between saves; 0 saves only at shutdown."},
+    [O_autosave_on_changes] = {.name = "autosave_on_changes", NY(PERSISTENCE, G, BOOL),
+        .reloadable = true, .default_text = "false",
+        .doc = "Counts `autosave_interval` in changes instead of seconds."},
+
+    /* Logging */
+    [O_log_dest] = {.name = "log_dest", SPC(LOGGING, G, LOG_DEST), .reloadable = true,
+        .repeatable = true, .default_text = "stderr",
+        .arg_text = "stdout|stderr|syslog|topic|file PATH|none",
+        .doc = "Where log lines go. Repeat it for several destinations; the first one "
+               "replaces the default, `none` clears the list, and only one `file` is "
+               "allowed. `topic` publishes to `$SYS/broker/log/...`."},
+    [O_log_type] = {.name = "log_type", SPC(LOGGING, G, LOG_TYPE), .reloadable = true,
+        .repeatable = true, .default_text = "error, warning, notice, information",
+        .arg_text = "error|warning|notice|information|debug|subscribe|unsubscribe|"
+                    "websockets|all|none",
+        .doc = "Which kinds of message are logged. Repeat it for several kinds; the first "
+               "one replaces the default and `none` clears the list."},
+    [O_log_timestamp] = {.name = "log_timestamp", SUP(LOGGING, G, BOOL), GF(log_timestamp),
+        .reloadable = true, .default_text = "true",
+        .doc = "Starts each log line with a timestamp."},
+    [O_log_timestamp_format] = {.name = "log_timestamp_format", SUP(LOGGING, G, STRING),
+        GF(log_timestamp_format), .reloadable = true, .arg_text = "STRFTIME-FORMAT",
+        .doc = "strftime format of the timestamp; without it, seconds since the epoch."},
+    [O_log_facility] = {.name = "log_facility", NY(LOGGING, G, INT), RANGE(0, 7),
+        .doc = "Syslog facility local0 to local7 instead of daemon."},
+    [O_connection_messages] = {.name = "connection_messages", SUP(LOGGING, G, BOOL),
+        GF(connection_messages), .reloadable = true, .default_text = "true",
+        .doc = "Logs a line for every client connect and disconnect."},
+
+    /* Bridges */
+    [O_connection] = {.name = "connection", NY(BRIDGE, G, STRING), .repeatable = true,
+        .arg_text = "NAME",
+        .doc = "Starts a bridge block to another broker; the bridge options that follow "
+               "apply to it."},
+    [O_address] = {.name = "address", NY(BRIDGE, B, STRING), .arg_text = "HOST[:PORT] ...",
+        .doc = "Remote broker or brokers of the bridge."},
+    [O_addresses] = {.name = "addresses", NY(BRIDGE, B, STRING),
+        .arg_text = "HOST[:PORT] ...",
+        .doc = "Same as `address`."},
+    [O_topic] = {.name = "topic", NY(BRIDGE, B, STRING), .repeatable = true,
+        .arg_text = "PATTERN [in|out|both [QOS [LOCAL-PREFIX [REMOTE-PREFIX]]]]",
+        .doc = "Topic the bridge carries, its direction, QoS and prefix remapping."},
+    [O_remote_clientid] = {.name = "remote_clientid", NY(BRIDGE, B, STRING),
+        .doc = "Client id of the bridge on the remote broker."},
+    [O_clientid] = {.name = "clientid", NY(BRIDGE, B, STRING), ALIAS("remote_clientid")},
+    [O_remote_username] = {.name = "remote_username", NY(BRIDGE, B, STRING),
+        .doc = "Username of the bridge on the remote broker."},
+    [O_username] = {.name = "username", NY(BRIDGE, B, STRING), ALIAS("remote_username")},
+    [O_remote_password] = {.name = "remote_password", NY(BRIDGE, B, STRING),
+        .doc = "Password of the bridge on the remote broker."},
+    [O_password] = {.name = "password", NY(BRIDGE, B, STRING), ALIAS("remote_password")},
+    [O_local_clientid] = {.name = "local_clientid", NY(BRIDGE, B, STRING),
+        .doc = "Client id of the bridge's session in this broker."},
+    [O_local_username] = {.name = "local_username", NY(BRIDGE, B, STRING),
+        .doc = "Username of the bridge in this broker."},
+    [O_local_password] = {.name = "local_password", NY(BRIDGE, B, STRING),
+        .doc = "Password of the bridge in this broker."},
+    [O_cleansession] = {.name = "cleansession", NY(BRIDGE, B, BOOL), .default_text = "false",
+        .doc = "Uses a clean session towards the remote broker."},
+    [O_local_cleansession] = {.name = "local_cleansession", NY(BRIDGE, B, BOOL),
+        .doc = "Clean-session setting for the local side; defaults to `cleansession`."},
+    [O_keepalive_interval] = {.name = "keepalive_interval", NY(BRIDGE, B, INT),
+        RANGE(5, 65535), .default_text = "60",
+        .doc = "Keepalive in seconds towards the remote broker."},
+    [O_start_type] = {.name = "start_type", NY(BRIDGE, B, ENUM), .enum_values = v_start_type,
+        .default_text = "automatic",
+        .doc = "When the bridge connects: always, when enough messages are queued, or "
+               "once without restarts."},
+    [O_restart_timeout] = {.name = "restart_timeout", NY(BRIDGE, B, STRING),
+        .arg_text = "SECONDS | BASE CAP",
+        .doc = "Fixed delay, or jittered back-off range, before reconnecting."},
+    [O_idle_timeout] = {.name = "idle_timeout", NY(BRIDGE, B, INT), I32, .default_text = "60",
+        .doc = "Idle seconds before a lazy bridge disconnects."},
+    [O_threshold] = {.name = "threshold", NY(BRIDGE, B, INT), I32, .default_text = "10",
+        .doc = "Queued messages that start a lazy bridge."},
+    [O_round_robin] = {.name = "round_robin", NY(BRIDGE, B, BOOL), .default_text = "false",
+        .doc = "Rotates through the addresses on failure instead of preferring the first."},
+    [O_try_private] = {.name = "try_private", NY(BRIDGE, B, BOOL), .default_text = "true",
+        .doc = "Tells the remote broker that this connection is a bridge."},
+    [O_notifications] = {.name = "notifications", NY(BRIDGE, B, BOOL), .default_text = "true",
+        .doc = "Publishes the bridge's connection state."},
+    [O_notification_topic] = {.name = "notification_topic", NY(BRIDGE, B, STRING),
+        .doc = "Topic of the connection-state messages."},
+    [O_notifications_local_only] = {.name = "notifications_local_only", NY(BRIDGE, B, BOOL),
+        .default_text = "false",
+        .doc = "Publishes the connection state only in this broker."},
+    [O_bridge_protocol_version] = {.name = "bridge_protocol_version", NY(BRIDGE, B, ENUM),
+        .enum_values = v_bridge_proto, .default_text = "mqttv311",
+        .doc = "MQTT version spoken to the remote broker."},
+    [O_bridge_attempt_unsubscribe] = {.name = "bridge_attempt_unsubscribe",
+        NY(BRIDGE, B, BOOL), .default_text = "true",
+        .doc = "Unsubscribes from out-only topics on the remote broker when connecting."},
+    [O_bridge_outgoing_retain] = {.name = "bridge_outgoing_retain", NY(BRIDGE, B, BOOL),
+        .default_text = "true",
+        .doc = "Keeps the retain flag on messages sent to the remote broker."},
+    [O_bridge_max_packet_size] = {.name = "bridge_max_packet_size", NY(BRIDGE, B, INT),
+        RANGE(0, 268435460), .default_text = "0",
+        .doc = "Largest packet sent to the remote broker; 0 means no limit."},
+    [O_bridge_bind_address] = {.name = "bridge_bind_address", NY(BRIDGE, B, STRING),
+        .doc = "Local address of the bridge's outgoing connection."},
+    [O_bridge_cafile] = {.name = "bridge_cafile", NY(BRIDGE, B, PATH),
+        .doc = "CA certificates for the remote broker's certificate; turns TLS on."},
+    [O_bridge_capath] = {.name = "bridge_capath", NY(BRIDGE, B, PATH),
+        .doc = "Directory of CA certificates for the remote broker's certificate."},
+    [O_bridge_certfile] = {.name = "bridge_certfile", NY(BRIDGE, B, PATH),
+        .doc = "Client certificate of the bridge."},
+    [O_bridge_keyfile] = {.name = "bridge_keyfile", NY(BRIDGE, B, PATH),
+        .doc = "Private key of the bridge's client certificate."},
+    [O_bridge_insecure] = {.name = "bridge_insecure", NY(BRIDGE, B, BOOL),
+        .default_text = "false",
+        .doc = "Skips checking the remote broker's host name against its certificate."},
+    [O_bridge_tls_version] = {.name = "bridge_tls_version", NY(BRIDGE, B, ENUM),
+        .enum_values = v_tls_version, .default_text = "tlsv1.2",
+        .doc = "TLS version used towards the remote broker."},
+    [O_bridge_identity] = {.name = "bridge_identity", NY(BRIDGE, B, STRING),
+        .doc = "TLS-PSK identity of the bridge."},
+    [O_bridge_psk] = {.name = "bridge_psk", NY(BRIDGE, B, STRING),
+        .doc = "TLS-PSK key of the bridge, in hex."},
+    [O_bridge_alpn] = {.name = "bridge_alpn", NY(BRIDGE, B, STRING),
+        .doc = "ALPN protocol offered to the remote broker."},
+    [O_bridge_require_ocsp] = {.name = "bridge_require_ocsp", NY(BRIDGE, B, BOOL),
+        .default_text = "false",
+        .doc = "Requires a stapled OCSP response from the remote broker."},
+
+    /* WebSockets */
+    [O_http_dir] = {.name = "http_dir", NY(WEBSOCKETS, L, PATH),
+        .doc = "Directory of static files served over HTTP by a WebSockets listener."},
+    [O_websockets_log_level] = {.name = "websockets_log_level", NY(WEBSOCKETS, G, INT),
+        I32, .default_text = "0",
+        .doc = "Log level bit mask of the WebSockets library."},
+    [O_websockets_headers_size] = {.name = "websockets_headers_size",
+        NY(WEBSOCKETS, G, INT), U16, .default_text = "1024",
+        .doc = "Size of the WebSockets HTTP header buffer."},
+
+    /* Accepted with a warning */
+    [O_retry_interval] = {.name = "retry_interval", IGN(INT),
+        .doc = "mosquitto 1.3's resend interval. mosquitto 2.0 and midge ignore it."},
+    [O_allow_duplicate_messages] = {.name = "allow_duplicate_messages", IGN(BOOL),
+        .doc = "Deprecated mosquitto option about duplicates on overlapping "
+               "subscriptions; midge ignores it."},
+    [O_store_clean_interval] = {.name = "store_clean_interval", IGN(INT),
+        .doc = "mosquitto 1.3 option, rejected by mosquitto 2.0; midge ignores it."},
+    [O_trace_level] = {.name = "trace_level", IGN(STRING),
+        .doc = "RSMB compatibility option of mosquitto 1.3; midge ignores it."},
+    [O_trace_output] = {.name = "trace_output", IGN(STRING),
+        .doc = "RSMB compatibility option of mosquitto 1.3; midge ignores it."},
+    [O_ffdc_output] = {.name = "ffdc_output", IGN(STRING),
+        .doc = "RSMB compatibility option of mosquitto 1.3; midge ignores it."},
+    [O_max_log_entries] = {.name = "max_log_entries", IGN(INT),
+        .doc = "RSMB compatibility option of mosquitto 1.3; midge ignores it."},
+};
+
+/* Exact-name rows sorted bytewise by name (strcmp order), for bsearch. The unit test
+ * checks the order and that with prefix_rows every row appears exactly once. */
+static const unsigned char by_name[] = {
+    O_acl_file, O_address, O_addresses, O_allow_anonymous, O_allow_duplicate_messages,
+    O_allow_zero_length_clientid, O_auth_plugin,
+    O_auth_plugin_deny_special_chars, O_auto_id_prefix, O_autosave_interval,
+    O_autosave_on_changes, O_bind_address, O_bind_interface, O_bridge_alpn,
+    O_bridge_attempt_unsubscribe, O_bridge_bind_address, O_bridge_cafile, O_bridge_capath,
+    O_bridge_certfile, O_bridge_identity, O_bridge_insecure, O_bridge_keyfile,
+    O_bridge_max_packet_size, O_bridge_outgoing_retain, O_bridge_protocol_version,
+    O_bridge_psk, O_bridge_require_ocsp, O_bridge_tls_version, O_cafile, O_capath,
+    O_certfile, O_check_retain_source, O_ciphers, O_ciphers_tls13, O_cleansession,
+    O_clientid, O_clientid_prefixes, O_connection, O_connection_messages, O_crlfile,
+    O_dhparamfile, O_ffdc_output, O_http_dir, O_idle_timeout, O_include_dir,
+    O_keepalive_interval, O_keyfile, O_listener, O_local_cleansession, O_local_clientid,
+    O_local_password, O_local_username, O_log_dest, O_log_facility, O_log_timestamp,
+    O_log_timestamp_format, O_log_type, O_max_connections, O_max_inflight_bytes,
+    O_max_inflight_messages, O_max_keepalive, O_max_log_entries, O_max_packet_size,
+    O_max_qos, O_max_queued_bytes, O_max_queued_messages, O_max_topic_alias,
+    O_maximum_qos, O_memory_limit, O_message_size_limit, O_mount_point,
+    O_notification_topic, O_notifications, O_notifications_local_only, O_password,
+    O_password_file, O_per_listener_settings, O_persistence, O_persistence_file,
+    O_persistence_location, O_persistent_client_expiration, O_pid_file, O_plugin,
+    O_port, O_protocol, O_psk_file, O_psk_hint, O_queue_qos0_messages,
+    O_remote_clientid, O_remote_password, O_remote_username, O_require_certificate,
+    O_restart_timeout, O_retain_available, O_retained_persistence, O_retry_interval,
+    O_round_robin, O_set_tcp_nodelay, O_socket_domain, O_start_type,
+    O_store_clean_interval, O_sys_interval, O_threshold, O_tls_engine,
+    O_tls_engine_kpass_sha1, O_tls_keyform, O_tls_version, O_topic, O_trace_level,
+    O_trace_output, O_try_private, O_upgrade_outgoing_qos, O_use_identity_as_username,
+    O_use_subject_as_username, O_use_username_as_clientid, O_user, O_username,
+    O_websockets_headers_size, O_websockets_log_level,
+};
+
+/* Rows whose name is a prefix ("plugin_opt_*"); tried only when the exact lookup fails. */
+static const unsigned char prefix_rows[] = {O_plugin_opt, O_auth_opt};
+
+_Static_assert(sizeof by_name + sizeof prefix_rows == O_COUNT_,
+               "every schema row must be in the name index exactly once");
+_Static_assert(O_COUNT_ <= 255, "the name index stores row ids in unsigned char");
+
+const struct cfg_option *cfg_schema_table(size_t *count)
+{
+    *count = O_COUNT_;
+    return rows;
+}
+
+/* The lookup key of cfg_schema_find: a counted name that need not be NUL-terminated. */
+struct name_key {
+    const char *name;
+    size_t len;
+};
+
+/* bsearch comparator: counted key against the row named by an index entry, in strcmp
+ * order (a key that is a proper prefix of a row name sorts first). */
+static int cmp_key_row(const void *k, const void *e)
+{
+    const struct name_key *key = k;
+    const char *row = rows[*(const unsigned char *)e].name;
+    size_t rlen = strlen(row);
+    int c = memcmp(key->name, row, key->len < rlen ? key->len : rlen);
+    if (c != 0)
+        return c;
+    return (key->len > rlen) - (key->len < rlen);
+}
+
+const struct cfg_option *cfg_schema_find(const char *name, size_t len)
+{
+    struct name_key key = {name, len};
+    const unsigned char *hit = bsearch(&key, by_name, sizeof by_name, 1, cmp_key_row);
+    if (hit)
+        return &rows[*hit];
+    for (size_t i = 0; i < sizeof prefix_rows; i++) {
+        const struct cfg_option *o = &rows[prefix_rows[i]];
+        size_t plen = strlen(o->name) - 1; /* without the '*' */
+        if (len > plen && memcmp(name, o->name, plen) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+const char *cfg_schema_type_name(enum cfg_type t)
+{
+    static const char *const names[] = {
+        [CFG_T_BOOL] = "boolean", [CFG_T_INT] = "integer",   [CFG_T_STRING] = "string",
+        [CFG_T_PATH] = "path",    [CFG_T_DURATION] = "duration", [CFG_T_ENUM] = "choice",
+        [CFG_T_SPECIAL] = "special",
+    };
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+const char *cfg_schema_group_name(enum cfg_group g)
+{
+    static const char *const names[CFG_GROUP_COUNT_] = {
+        [CFG_GROUP_GENERAL] = "General and limits",
+        [CFG_GROUP_LISTENER] = "Listeners",
+        [CFG_GROUP_TLS] = "TLS",
+        [CFG_GROUP_SECURITY] = "Security",
+        [CFG_GROUP_PERSISTENCE] = "Persistence",
+        [CFG_GROUP_LOGGING] = "Logging",
+        [CFG_GROUP_BRIDGE] = "Bridges",
+        [CFG_GROUP_WEBSOCKETS] = "WebSockets",
+        [CFG_GROUP_OBSOLETE] = "Obsolete options accepted with a warning",
+    };
+    return (unsigned)g < CFG_GROUP_COUNT_ ? names[g] : "?";
+}
+
+/* "one of a, b, c" from a NULL-terminated list. */
+static void enum_text(const char *const *v, char *out, size_t outlen)
+{
+    size_t n = (size_t)snprintf(out, outlen, "one of ");
+    for (size_t i = 0; v && v[i] && n < outlen; i++)
+        n += (size_t)snprintf(out + n, outlen - n, "%s%s", i ? ", " : "", v[i]);
+}
+
+const char *cfg_schema_values_text(const struct cfg_option *o, char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return out;
+    switch (o->type) {
+    case CFG_T_BOOL:
+        snprintf(out, outlen, "true, false, 1 or 0");
+        break;
+    case CFG_T_INT:
+        snprintf(out, outlen, "%san integer from %lld to %lld", o->zero_ok ? "0 or " : "",
+                 (long long)o->min, (long long)o->max);
+        break;
+    case CFG_T_DURATION:
+        snprintf(out, outlen, "a number followed by h, d, w, m or y (1h to 100y)");
+        break;
+    case CFG_T_ENUM:
+        enum_text(o->enum_values, out, outlen);
+        break;
+    case CFG_T_STRING:
+    case CFG_T_PATH:
+        snprintf(out, outlen, "a non-empty UTF-8 %s of at most 65535 bytes",
+                 o->type == CFG_T_PATH ? "path" : "string");
+        break;
+    case CFG_T_SPECIAL:
+        snprintf(out, outlen, "%s", o->arg_text ? o->arg_text : "see the description");
+        break;
+    }
+    return out;
+}
