@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -428,6 +427,10 @@ static int sig_write_fd = -1;
 static plat_loop *sig_owner;
 
 static const int sig_numbers[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+#define SIG_N (sizeof sig_numbers / sizeof sig_numbers[0])
+/* The dispositions we replaced, restored when the owning loop is freed. */
+static struct sigaction sig_saved[SIG_N];
+static bool sig_installed[SIG_N];
 
 static void on_os_signal(int signo)
 {
@@ -472,9 +475,11 @@ static int loop_signals_install(void)
     sa.sa_handler = on_os_signal;
     sa.sa_flags = SA_RESTART;
     sigfillset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof sig_numbers / sizeof sig_numbers[0]; i++)
-        if (sigaction(sig_numbers[i], &sa, NULL) < 0)
+    for (size_t i = 0; i < SIG_N; i++) {
+        if (sigaction(sig_numbers[i], &sa, &sig_saved[i]) < 0)
             return ERR_IO;
+        sig_installed[i] = true;
+    }
     sa.sa_handler = SIG_IGN;
     sa.sa_flags = 0;
     return sigaction(SIGPIPE, &sa, NULL) < 0 ? ERR_IO : 0;
@@ -508,18 +513,17 @@ int plat_loop_handle_signals(plat_loop *loop, plat_signal_cb cb, void *ud)
     return 0;
 }
 
-/* Give the signals back to their default actions and close the self-pipe. SIGPIPE
+/* Give the signals back their previous dispositions and close the self-pipe. SIGPIPE
  * stays ignored: nothing in midge wants to die of it. */
 static void loop_signals_release(plat_loop *loop)
 {
     if (sig_owner != loop)
         return;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof sig_numbers / sizeof sig_numbers[0]; i++)
-        sigaction(sig_numbers[i], &sa, NULL);
+    for (size_t i = 0; i < SIG_N; i++) {
+        if (sig_installed[i])
+            sigaction(sig_numbers[i], &sig_saved[i], NULL);
+        sig_installed[i] = false;
+    }
     close(sig_write_fd);
     sig_write_fd = -1;
     sig_owner = NULL;

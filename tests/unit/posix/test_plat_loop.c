@@ -492,7 +492,19 @@ static void test_signals(void)
     while (sig_seen[PLAT_SIG_RELOAD] < 2 && plat_time_mono_ms() < end)
         ASSERT_TRUE(plat_loop_run_once(loop, 10) >= 0);
     ASSERT_EQ_INT(sig_seen[PLAT_SIG_RELOAD], 2);
+    /* Only one loop owns the process's signals at a time. */
+    plat_loop *other = new_loop();
+    ASSERT_EQ_INT(plat_loop_handle_signals(other, on_plat_signal, NULL), ERR_IO);
+    plat_loop_free(other);
     plat_loop_free(loop);
+    /* Freeing the loop restores the dispositions it replaced. */
+    signal(SIGUSR1, SIG_IGN);
+    loop = new_loop();
+    ASSERT_EQ_INT(plat_loop_handle_signals(loop, on_plat_signal, NULL), 0);
+    plat_loop_free(loop);
+    struct sigaction old;
+    ASSERT_EQ_INT(sigaction(SIGUSR1, NULL, &old), 0);
+    ASSERT_TRUE(old.sa_handler == SIG_IGN);
 }
 
 int main(void)
