@@ -127,7 +127,7 @@ class Broker:
                 {"bind": address, "lines": [...]}; default: one listener, no extra lines.
                 Each listener gets its own free port: self.ports[i] (self.port = ports[0]).
     anonymous:  write "allow_anonymous true" (default) / nothing when False.
-    config:     False = start without -c (args must then provide e.g. -p PORT).
+    config:     False = start without -c, with -p PORT instead.
     args:       extra command-line arguments.
     """
 
@@ -151,8 +151,12 @@ class Broker:
         self.dir = tempfile.mkdtemp(prefix="midge-e2e-")
         self.log_path = os.path.join(self.dir, "broker.log")
         self.conf_path = os.path.join(self.dir, "broker.conf")
-        self.ports = free_ports(max(1, len(self.listeners))) if self.use_config else []
-        self.port = self.ports[0] if self.ports else None
+        self.ports = free_ports(max(1, len(self.listeners)) if self.use_config else 1)
+        self.port = self.ports[0]
+        self.hosts = []
+        for spec in (self.listeners if self.use_config else [[]]):
+            bind = spec.get("bind", "127.0.0.1") if isinstance(spec, dict) else "127.0.0.1"
+            self.hosts.append("::1" if bind and ":" in bind else "127.0.0.1")
         if self.use_config:
             self.write_config()
         _live_brokers.append(self)
@@ -185,6 +189,8 @@ class Broker:
         cmd = [self.binary]
         if self.use_config:
             cmd += ["-c", self.conf_path]
+        else:
+            cmd += ["-p", str(self.port)]
         return cmd + ["-v"] + self.args
 
     def start(self, wait_ports=None):
@@ -197,13 +203,13 @@ class Broker:
         log.close()
         ports = wait_ports if wait_ports is not None else self.ports
         deadline = time.monotonic() + 10
-        for port in ports:
+        for port, host in zip(ports, self.hosts):
             while True:
                 if self.proc.poll() is not None:
                     raise BrokerError("broker exited with status %s during start-up\n%s"
                                       % (self.proc.returncode, self.log_tail()))
                 try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    socket.create_connection((host, port), timeout=1).close()
                     break
                 except OSError:
                     if time.monotonic() > deadline:
@@ -295,13 +301,16 @@ class Broker:
 
     # -- clients ----------------------------------------------------------------------
 
-    def raw(self, port=None, timeout=DEFAULT_TIMEOUT):
+    def raw(self, port=None, timeout=DEFAULT_TIMEOUT, host=None):
         """A RawClient connected (TCP only) to this broker."""
-        return RawClient(port or self.port, timeout=timeout)
+        port = port or self.port
+        if host is None:
+            host = self.hosts[self.ports.index(port)] if port in self.ports else "127.0.0.1"
+        return RawClient(port, host=host, timeout=timeout)
 
-    def client(self, client_id=None, port=None, **kw):
+    def client(self, client_id=None, port=None, host=None, **kw):
         """A RawClient that has sent CONNECT and received CONNACK 0."""
-        c = self.raw(port)
+        c = self.raw(port, host=host)
         sp, rc = c.connect(client_id if client_id is not None else uid(), **kw)
         if rc != 0:
             raise AssertionError("CONNACK return code %d, expected 0" % rc)
@@ -756,10 +765,11 @@ class RawClient:
         self.close()
 
 
-def roundtrip(broker, port=None, qos=0):
+def roundtrip(broker, port=None, qos=0, host=None):
     """Check the broker still works: a fresh subscriber receives a fresh publish."""
     topic = "roundtrip/%s" % uid()
-    with broker.client(port=port) as sub, broker.client(port=port) as pub:
+    with broker.client(port=port, host=host) as sub, \
+            broker.client(port=port, host=host) as pub:
         sub.subscribe(topic, qos)
         pub.publish(topic, b"alive", qos)
         sub.expect_publish(topic, b"alive")
