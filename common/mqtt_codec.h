@@ -199,7 +199,11 @@ int mqtt_codec_decode_header(const uint8_t *buf, size_t len, struct mqtt_header 
  * with a reason in *d (may be NULL). A CONNECT whose protocol name/level pair is not one
  * of MQIsdp/3, MQTT/4, MQTT/5 returns ERR_NOTSUP with out->u.connect.proto_level set so
  * the caller can answer CONNACK 1 before closing. Packets only a server sends (CONNACK,
- * SUBACK, ...) decode too, so tests and bridges can use the same code. */
+ * SUBACK, ...) decode too, so tests and bridges can use the same code. Packet identifiers
+ * must be non-zero wherever present. Level 3 leniencies, as 3.1 brokers had them: DUP may
+ * be set on PUBREL/SUBSCRIBE/UNSUBSCRIBE and on QoS 0 PUBLISH, and a password flag with
+ * no password left is ignored. A `version` other than 3..5 (for non-CONNECT) is a caller
+ * bug and returns ERR_INVAL. */
 int mqtt_codec_decode(const struct mqtt_header *h, const uint8_t *body, uint8_t version,
                       struct mqtt_packet *out, struct err_detail *d);
 
@@ -228,7 +232,11 @@ void mqtt_codec_put_varint(struct buf *out, uint32_t v);
  * ERR_TOOBIG if the packet would exceed MQTT_MAX_REMAINING, ERR_INVAL for a type/field
  * combination that cannot be encoded (e.g. AUTH below level 5). Allocation failures
  * abort (buf_reserve). For SUBSCRIBE/UNSUBSCRIBE encoding, `entries`/`entries_len` must
- * already hold the wire form of the entries (see mqtt_codec_put_sub_entry). */
+ * already hold the wire form of the entries (see mqtt_codec_put_sub_entry). CONNECT takes
+ * its protocol name and level from `version` (proto_name/proto_level are ignored). Below
+ * level 5 reason codes that 3.x cannot carry (acks, DISCONNECT) are left out, while
+ * non-empty properties are ERR_INVAL; in MQTT 5 a zero reason and empty properties are
+ * left out from the end where the spec allows it. */
 int mqtt_codec_encode(struct buf *out, const struct mqtt_packet *p, uint8_t version);
 
 /* Size in bytes of the PUBLISH packet that mqtt_codec_encode would produce for *p
