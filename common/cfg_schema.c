@@ -144,12 +144,12 @@ static const struct cfg_option rows[O_COUNT_] = {
 
     /* Listeners */
     [O_listener] = {.name = "listener", SPC(LISTENER, G, LISTENER), .repeatable = true,
-        RANGE(1, 65535), .arg_text = "PORT [ADDRESS]",
+        RANGE(1, 65535), .arg_text = "PORT [ADDRESS] (PORT 1 to 65535)",
         .doc = "Starts a listener block on PORT, bound to ADDRESS or to all addresses; the "
                "listener options that follow apply to it. Any listener turns off "
                "local-only mode. Unix sockets (port 0 and a path) are not supported yet."},
     [O_port] = {.name = "port", SPC(LISTENER, L, PORT), RANGE(1, 65535),
-        .default_text = "1883",
+        .default_text = "1883", .arg_text = "PORT (1 to 65535)",
         .doc = "Deprecated: port of the default listener, which is created by this "
                "option or `bind_address`. Turns off local-only mode."},
     [O_bind_address] = {.name = "bind_address", SPC(LISTENER, L, BIND_ADDRESS),
