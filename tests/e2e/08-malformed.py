@@ -158,7 +158,10 @@ def test_garbage_bytes():
     with Broker() as b:
         junk = bytes((i * 37 + 11) % 256 for i in range(512))
         run_cases(b, [("garbage before CONNECT", b"\xffGARBAGE" + junk),
-                      ("HTTP request", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")],
+                      # "GE": PUBACK, flags 7, remaining length 0x45 = 69 bytes: make it complete.
+                      ("HTTP request", b"GET / HTTP/1.1\r\nHost: x\r\n"
+                                       b"User-Agent: midge-e2e-test-suite\r\n"
+                                       b"Accept: */*\r\nConnection: close\r\n\r\n")],
                   connect=False)
         run_cases(b, [("garbage after CONNECT", b"\xff" + junk)])
 
