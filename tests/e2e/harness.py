@@ -160,11 +160,23 @@ class Broker:
         if self.use_config:
             self.write_config()
         _live_brokers.append(self)
-        try:
-            self.start()
-        except BaseException:
-            self._kill()
-            raise
+        for attempt in range(3):
+            try:
+                self.start()
+                return self
+            except BrokerError:
+                self._kill()
+                # Another test may have taken a port between free_ports() and the
+                # broker's bind (tests run in parallel): pick new ports and retry.
+                if attempt == 2 or "in use" not in self.log_text():
+                    raise
+                self.ports = free_ports(len(self.ports))
+                self.port = self.ports[0]
+                if self.use_config:
+                    self.write_config()
+            except BaseException:
+                self._kill()
+                raise
         return self
 
     def config_lines(self):
