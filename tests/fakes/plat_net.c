@@ -281,7 +281,7 @@ struct fake_client *fake_connect(uint16_t port)
     buf_init(&fc->from_broker);
     fc->window = FAKE_WINDOW_UNLIMITED;
     char host[32];
-    snprintf(host, sizeof host, "192.0.2.%u", g_next_client % 250 + 1);
+    snprintf(host, sizeof host, "192.0.2.%u", (g_next_client - 1) % 250 + 1);
     addr_make(&fc->peer, PLAT_AF_INET, host, (uint16_t)(40000 + g_next_client));
     g_next_client++;
     fc->listener = l;
