@@ -2,7 +2,6 @@
 # SPDX-License-Identifier: MIT
 """Limits: message_size_limit, max_connections."""
 import os
-import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
