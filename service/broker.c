@@ -95,9 +95,11 @@ int broker_start(struct broker *b, plat_loop *loop)
 void broker_stop(struct broker *b)
 {
     log_notice("midge shutting down");
-    listener_close_all(b);
+    /* Connections first: closing publishes wills and reaping updates their listener,
+     * so the listeners must outlive them. */
     conn_close_all(b);
     conn_before_sleep(b);
+    listener_close_all(b);
     plat_loop_stop(b->loop);
 }
 
@@ -152,9 +154,9 @@ void broker_reload(struct broker *b)
 
 void broker_cleanup(struct broker *b)
 {
-    listener_close_all(b);
-    conn_close_all(b);
+    conn_close_all(b); /* before the listeners that the connections point to */
     conn_before_sleep(b);
+    listener_close_all(b);
     while (link_linked(&b->offline)) {
         struct session *s = link_entry(b->offline.next, struct session, expiry_link);
         session_destroy(s);
