@@ -399,6 +399,30 @@ static void test_slow_consumer(void)
     h_stop(&H);
 }
 
+/* broker_stop with live connections: every connection is closed (wills published) and
+ * reaped before the listeners they point to are freed. Under ASan this caught a
+ * use-after-free of struct listener in reap(). */
+static void test_stop_with_connected_clients(void)
+{
+    h_start(&H, NULL);
+    struct tclient *watcher = tc_connect(&H, "watcher", false, false);
+    tc_subscribe(watcher, "will/#", 1, 1);
+    struct tclient *c = tc_open(&H);
+    send_connect_with_will(c, "dying", 60, "will/dying", "bye");
+    tc_expect_connack(c, 0, false);
+    broker_stop(&H.b);
+    ASSERT_TRUE(tc_is_closed(watcher));
+    ASSERT_TRUE(tc_is_closed(c));
+    ASSERT_EQ_INT(H.b.stats.sockets_open, 0);
+    ASSERT_EQ_INT(H.b.stats.clients_connected, 0);
+    ASSERT_EQ_INT(H.b.stats.clients_total, 1); /* the persistent watcher */
+    ASSERT_EQ_INT(H.b.n_listeners, 0);
+    ASSERT_TRUE(fake_log_contains("midge shutting down"));
+    tc_free(watcher);
+    tc_free(c);
+    h_stop(&H);
+}
+
 int main(void)
 {
     RUN_TEST(test_connect_and_stats);
@@ -414,5 +438,6 @@ int main(void)
     RUN_TEST(test_malformed_closes_only_that_client);
     RUN_TEST(test_coalesced_writes);
     RUN_TEST(test_slow_consumer);
+    RUN_TEST(test_stop_with_connected_clients);
     return 0;
 }
