@@ -399,6 +399,58 @@ static void test_slow_consumer(void)
     h_stop(&H);
 }
 
+static void test_framing_and_short_writes(void)
+{
+    h_start(&H, NULL);
+    struct tclient *sub = tc_connect(&H, "sub", true, false);
+    tc_subscribe(sub, "t", 0, 0);
+    struct tclient *pub = tc_connect(&H, "pub", true, false);
+    /* One byte per read: the packet is reassembled across reads. */
+    struct buf one;
+    buf_init(&one);
+    encode_publish(&one, "t", "split", 5);
+    for (size_t i = 0; i < buf_size(&one); i++)
+        tc_send_raw(pub, buf_head(&one) + i, 1);
+    tc_expect_publish(sub, "t", "split", 0, false, false);
+
+    /* Short writes: a window of 3 bytes, then ERR_AGAIN until it reopens. */
+    fake_client_set_window(sub->fc, 3);
+    tc_send_raw(pub, buf_head(&one), buf_size(&one));
+    size_t len = 0;
+    fake_client_data(sub->fc, &len);
+    ASSERT_EQ_INT(len, 3);
+    fake_client_set_window(sub->fc, FAKE_WINDOW_UNLIMITED);
+    h_settle(&H);
+    tc_expect_publish(sub, "t", "split", 0, false, false);
+
+    /* A good packet and garbage in one read: the good one is routed, then the close. */
+    buf_append(&one, "\x00\x00", 2);
+    tc_send_raw(pub, buf_head(&one), buf_size(&one));
+    buf_cleanup(&one);
+    tc_expect_publish(sub, "t", "split", 0, false, false);
+    ASSERT_TRUE(tc_is_closed(pub));
+    ASSERT_TRUE(fake_log_contains("malformed fixed header"));
+    tc_free(sub);
+    tc_free(pub);
+    h_stop(&H);
+}
+
+static void test_max_connections(void)
+{
+    h_start(&H, "max_connections 1\n");
+    struct tclient *a = tc_connect(&H, "a", true, false);
+    struct tclient *b = tc_open(&H); /* accepted, then closed at once */
+    ASSERT_TRUE(tc_is_closed(b));
+    ASSERT_TRUE(fake_log_contains("refused: max_connections 1 reached"));
+    ASSERT_EQ_INT(H.b.stats.sockets_open, 1);
+    tc_disconnect(a);
+    tc_free(a);
+    tc_free(b);
+    struct tclient *c = tc_connect(&H, "c", true, false);
+    tc_free(c);
+    h_stop(&H);
+}
+
 /* broker_stop with live connections: every connection is closed (wills published) and
  * reaped before the listeners they point to are freed. Under ASan this caught a
  * use-after-free of struct listener in reap(). */
@@ -439,5 +491,7 @@ int main(void)
     RUN_TEST(test_coalesced_writes);
     RUN_TEST(test_slow_consumer);
     RUN_TEST(test_stop_with_connected_clients);
+    RUN_TEST(test_framing_and_short_writes);
+    RUN_TEST(test_max_connections);
     return 0;
 }

@@ -221,6 +221,41 @@ static void test_queue_qos0_and_expiry(void)
     h_stop(&H);
 }
 
+static void test_takeover_resends_inflight(void)
+{
+    h_start(&H, NULL);
+    struct tclient *old = tc_connect(&H, "p", false, false);
+    tc_subscribe(old, "t", 1, 1);
+    struct tclient *pub = tc_connect(&H, "pub", true, false);
+    publish_qos1(pub, "t", 0, 2);
+    uint16_t mid0 = expect_m(old, "t", 0, 1, false);
+    uint16_t mid1 = expect_m(old, "t", 1, 1, false);
+    tc_ack(old, MQTT_PKT_PUBACK, mid0);
+    struct tclient *cur = tc_connect(&H, "p", false, true);
+    ASSERT_TRUE(tc_is_closed(old));
+    ASSERT_EQ_INT(expect_m(cur, "t", 1, 1, true), mid1);
+    tc_expect_nothing(cur);
+    tc_ack(cur, MQTT_PKT_PUBACK, mid1);
+    ASSERT_EQ_INT(H.b.stats.inflight, 0);
+
+    /* A clean session that leaves with messages in flight gives its counts back. */
+    publish_qos1(pub, "t", 2, 1);
+    expect_m(cur, "t", 2, 1, false);
+    struct tclient *clean = tc_connect(&H, "c", true, false);
+    tc_subscribe(clean, "t", 1, 1);
+    publish_qos1(pub, "t", 3, 1);
+    expect_m(clean, "t", 3, 1, false);
+    ASSERT_EQ_INT(H.b.stats.inflight, 3);
+    tc_disconnect(clean);
+    ASSERT_EQ_INT(H.b.stats.inflight, 2);
+    ASSERT_EQ_INT(H.b.stats.queued, 0);
+    tc_free(clean);
+    tc_free(old);
+    tc_free(cur);
+    tc_free(pub);
+    h_stop(&H);
+}
+
 int main(void)
 {
     RUN_TEST(test_qos1_window_and_out_of_order_acks);
@@ -228,5 +263,6 @@ int main(void)
     RUN_TEST(test_persistent_session_resume);
     RUN_TEST(test_queue_limit_drops);
     RUN_TEST(test_queue_qos0_and_expiry);
+    RUN_TEST(test_takeover_resends_inflight);
     return 0;
 }
