@@ -135,7 +135,7 @@ int plat_sock_listen(plat_loop *loop, const struct plat_addr *a, int backlog, pl
     return 0;
 }
 
-/* Forget a listener that is being closed (called by plat_sock_close's helper below). */
+/* Forget a listener that is being closed (see fake__sock_closing). */
 static void listener_forget(plat_sock *s)
 {
     for (size_t i = 0; i < g_n_listeners; i++) {
