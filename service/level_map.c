@@ -13,6 +13,16 @@
 /* Smallest table: 8 slots hold the 5 children that trigger the switch at 62% load. */
 #define LEVEL_MAP_MIN_CAP 8u
 
+/* The first table must take LEVEL_MAP_INLINE + 1 keys within the 75% load limit (a
+ * full table would make probing loop), whatever the inline size is tuned to. */
+static uint32_t first_cap(void)
+{
+    uint32_t cap = LEVEL_MAP_MIN_CAP;
+    while ((LEVEL_MAP_INLINE + 1u) * 4u > cap * 3u)
+        cap *= 2;
+    return cap;
+}
+
 /* Rotate left by r bits (0 < r < 64); compilers turn this into one instruction. */
 static uint64_t rotl64(uint64_t x, unsigned r)
 {
@@ -130,7 +140,7 @@ void level_map_put(struct level_map *m, struct level_key *k)
             m->u.inl[m->count++] = k;
             return;
         }
-        rehash(m, LEVEL_MAP_MIN_CAP);
+        rehash(m, first_cap());
     } else if ((m->count + 1) * 4 > (m->mask + 1) * 3) {
         /* Keep the load at or below 75% so probe runs stay short. */
         rehash(m, (m->mask + 1) * 2);
@@ -207,7 +217,7 @@ void level_map_del(struct level_map *m, const struct level_key *k)
     /* Shrink with hysteresis: grow happens at 75% load, shrink at 12.5%. */
     if (m->count <= LEVEL_MAP_INLINE / 2)
         table_to_inline(m);
-    else if (m->mask + 1 > LEVEL_MAP_MIN_CAP && m->count * 8 <= m->mask + 1)
+    else if (m->mask + 1 > first_cap() && m->count * 8 <= m->mask + 1)
         rehash(m, (m->mask + 1) / 2);
 }
 
