@@ -42,7 +42,8 @@ static void test_grow_shrink_random(void)
 
     /* Key 0 is the empty level, which is a legal topic level. */
     for (int i = 0; i < NKEYS; i++) {
-        snprintf(names[i], sizeof(names[i]), i ? "k%d" : "", i);
+        if (i)
+            snprintf(names[i], sizeof(names[i]), "k%d", i);
         level_key_init(&keys[i], names[i], strlen(names[i]));
     }
     level_map_init(&m);

@@ -49,7 +49,7 @@ static bool seen_has(const struct seen *s, const char *topic)
     return false;
 }
 
-static void test_set_replace_clear(void)
+static void test_set_replace(void)
 {
     struct retain_store *rs = retain_new();
     struct msg *m1 = mk("a/b", "hello");
@@ -68,7 +68,20 @@ static void test_set_replace_clear(void)
     put(rs, "a", "xyz");
     ASSERT_EQ_INT(retain_count(rs), 2);
     ASSERT_EQ_INT(retain_bytes(rs), 5);
+    msg_unref(m1);
+    msg_unref(m2);
+    retain_free(rs); /* drops both; ASan checks */
+}
 
+/* An empty payload clears the topic; the clearing message itself is not kept. */
+static void test_clear(void)
+{
+    struct retain_store *rs = retain_new();
+    struct msg *m2 = mk("a/b", "hi");
+
+    msg_ref(m2);
+    ASSERT_EQ_INT(retain_set(rs, m2), 0);
+    put(rs, "a", "xyz");
     struct msg *clr = mk("a/b", "");
     msg_ref(clr);
     ASSERT_EQ_INT(retain_set(rs, clr), 0); /* empty payload clears; clr is consumed */
@@ -79,7 +92,6 @@ static void test_set_replace_clear(void)
     put(rs, "never/stored", ""); /* clearing an absent topic is fine */
     ASSERT_EQ_INT(retain_count(rs), 1);
     msg_unref(clr);
-    msg_unref(m1);
     msg_unref(m2);
     retain_free(rs); /* drops "a"; ASan checks */
 }
@@ -275,7 +287,8 @@ static void test_random_cross_check(void)
 
 int main(void)
 {
-    RUN_TEST(test_set_replace_clear);
+    RUN_TEST(test_set_replace);
+    RUN_TEST(test_clear);
     RUN_TEST(test_match_table);
     RUN_TEST(test_clear_prunes);
     RUN_TEST(test_wide);
