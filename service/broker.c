@@ -31,7 +31,7 @@ void broker_init(struct broker *b, struct cfg *c, const char *config_path, bool 
 {
     memset(b, 0, sizeof *b);
     b->cfg = *c;
-    cfg_init(c);
+    memset(c, 0, sizeof *c); /* moved: nothing left for the caller to free */
     b->config_path = config_path;
     b->verbose = verbose;
     for (size_t i = 0; i < n_cli_ports && i < 10; i++)

@@ -175,7 +175,7 @@ static inline void link_push(struct link *head, struct link *l)
 /* Lifecycle (broker.c) ----------------------------------------------------------------- */
 
 /* Initialise *b (caller-owned storage) with config *c, which is moved into the broker
- * (c is left cfg_init'ed). cli_ports (n <= 10) are -p ports. No sockets are opened. */
+ * (c is left zeroed: cfg_cleanup on it is a no-op). cli_ports (n <= 10) are -p ports. No sockets are opened. */
 void broker_init(struct broker *b, struct cfg *c, const char *config_path, bool verbose,
                  const uint16_t *cli_ports, size_t n_cli_ports);
 /* Bind listeners and start timers on loop. Returns 0 or an error already logged. */

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Inbound QoS 2 messages a client may leave awaiting PUBREL (MQTT 5 calls this the
+ * receive maximum; 3.x has no such limit, so midge sets a generous one). */
+#define MAX_INBOUND_QOS2 4096u
+
 /* Topics under $SYS belong to the broker; clients may not publish there. */
 static bool is_sys_topic(const uint8_t *t, size_t len)
 {
@@ -67,10 +71,16 @@ int handle_publish(struct conn *c, const struct mqtt_publish *p)
     if (p->qos == 2) {
         /* Exactly once (MQTT-4.3.3): a repeated packet id before PUBREL is not routed
          * again, only acknowledged again. */
-        if (session_qos2_has(c->sess, p->packet_id))
+        if (session_qos2_has(c->sess, p->packet_id)) {
             forward = false;
-        else
+        } else if (c->sess->n_in_qos2 >= MAX_INBOUND_QOS2) {
+            /* A client that never sends PUBREL must not grow us without bound. */
+            log_notice("client=%s addr=%s more than %u QoS 2 messages awaiting PUBREL",
+                       c->sess->client_id, c->addr, MAX_INBOUND_QOS2);
+            return ERR_LIMIT;
+        } else {
             session_qos2_add(c->sess, p->packet_id);
+        }
     }
     if (forward) {
         struct msg *m = make_msg(c, p);
