@@ -203,6 +203,13 @@ void plat_log_syslog(enum plat_log_level level, const char *line);
 void plat_log_syslog_close(void);
 /* Write one line plus newline to stdout (stream 1) or stderr (stream 2), unbuffered. */
 void plat_log_console(int stream, const char *line);
+/* Print prompt on the controlling terminal and read one line into buf (size bytes,
+ * caller-owned) with echo switched off; the newline is not stored and buf is always
+ * NUL-terminated. Echo is restored before returning. Without a terminal the line is read
+ * from standard input. For the command-line tools only. BLOCKS. Returns the length read,
+ * ERR_TOOBIG if the line does not fit (the rest of it is discarded), ERR_CLOSED at end of
+ * input, ERR_IO, or ERR_NOTSUP where there is no console. */
+int plat_password_prompt(const char *prompt, char *buf, size_t size, struct err_detail *d);
 
 /* ---- 6. Service / daemon ------------------------------------------------------------- */
 
