@@ -10,6 +10,7 @@
 #include "service/retain.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
+#include "service/sys_tree.h"
 #include "service/config_io.h"
 
 #include <stdlib.h>
@@ -88,6 +89,7 @@ int broker_start(struct broker *b, plat_loop *loop)
     plat_timer_start(b->ka_timer, KA_TICK_MS, KA_TICK_MS);
     plat_timer_new(loop, on_expiry_timer, b, &b->expiry_timer);
     plat_timer_start(b->expiry_timer, 1000, 1000);
+    sys_tree_start(b);
     log_notice("midge %s running", MIDGE_VERSION);
     return 0;
 }
@@ -148,6 +150,7 @@ void broker_reload(struct broker *b)
         return;
     }
     apply_reloadable(b, &n);
+    sys_tree_reconfigure(b);
     cfg_cleanup(&n);
     log_notice("configuration reloaded from %s", b->config_path);
 }
@@ -163,6 +166,7 @@ void broker_cleanup(struct broker *b)
     }
     plat_timer_free(b->ka_timer);
     plat_timer_free(b->expiry_timer);
+    sys_tree_stop(b);
     sub_tree_free(b->subs);
     retain_free(b->retained);
     hmap_cleanup(&b->sessions);

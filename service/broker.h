@@ -18,6 +18,7 @@
 
 struct conn;
 struct session;
+struct sys_tree;
 
 /* An intrusive doubly-linked list link; a node that is in no list points to itself. */
 struct link {
@@ -152,6 +153,7 @@ struct broker {
     size_t rbuf_size;
     uint64_t start_ms;
     struct stats stats;
+    struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
 };
 
 /* Lists ------------------------------------------------------------------------------ */
