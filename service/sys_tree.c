@@ -147,6 +147,7 @@ size_t sys_tree_update(struct broker *b)
 static void arm(struct sys_tree *sys)
 {
     struct broker *b = sys->b;
+    uint32_t was = sys->interval_s;
     sys->interval_s = b->cfg.sys_interval;
     if (sys->interval_s == 0) {
         plat_timer_stop(sys->timer);
@@ -155,6 +156,9 @@ static void arm(struct sys_tree *sys)
     /* Exactly every interval (mosquitto's strict comparison made it interval + 1 s). */
     uint64_t period = (uint64_t)sys->interval_s * 1000u;
     plat_timer_start(sys->timer, period, period);
+    /* A baseline sample, so that the first update's load averages cover its interval. */
+    if (was == 0)
+        stats_sample(b, plat_time_mono_ms());
 }
 
 static void on_sys_timer(plat_timer *t, void *ud)
