@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: MIT */
+/* midge-bench: MQTT 3.1.1 load generator that drives N publishers and M subscribers against
+ * a broker over loopback and validates every delivery (loss, duplicates, order, latency).
+ *
+ * It lives in tests/bench/ rather than tools/ because it uses epoll, timerfd and
+ * CLOCK_MONOTONIC directly: one single-threaded loop over many sockets with a precise
+ * pacing timer is simpler and cheaper this way than through common/platform.h, and the
+ * benchmark is Linux-only anyway. The wire format comes from common/mqtt_codec. */
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/mqtt_codec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAGIC 0x4d424e43u /* "MBNC": marks a benchmark payload */
+#define HDR_LEN 20u       /* magic, publisher id, sequence (u32 each) + timestamp (u64) */
+#define MAX_OUT 65536u    /* stop generating while a publisher's output exceeds this */
+#define DRAIN_IDLE_NS 3000000000ull /* give up draining after 3 s without progress */
+
+enum role { ROLE_PUB, ROLE_SUB };
+enum state { ST_CONNECTING, ST_SUBSCRIBING, ST_READY };
+
+/* Growable bitmap of the sequence numbers one subscriber has seen from one publisher. */
+struct seen {
+    uint8_t *bits;
+    size_t nbytes;
+    uint64_t unique;
+    uint64_t dup;
+    uint64_t reordered;
+    int64_t last; /* highest sequence seen, -1 for none */
+};
+
+struct client {
+    int fd;
+    enum role role;
+    enum state state;
+    uint32_t id;
+    struct buf in;
+    struct buf out;
+    bool want_out;
+    /* Publisher side. */
+    uint32_t next_seq;
+    uint16_t next_pid;
+    uint32_t inflight;
+    uint8_t *pid_used; /* 65536 flags: 1 awaiting PUBACK/PUBREC, 2 awaiting PUBCOMP */
+    uint64_t next_due_ns;
+    /* Subscriber side: one record per publisher. */
+    struct seen *seen;
+};
+
+struct opts {
+    const char *host;
+    uint16_t port;
+    const char *scenario;
+    uint32_t pubs, subs;
+    uint8_t qos;
+    uint64_t messages;
+    double seconds;
+    double rate;
+    uint32_t size;
+    uint32_t window;
+    uint32_t e2e_window;
+    uint32_t timeout_s;
+};
+
+struct bench {
+    struct opts o;
+    int ep;
+    int tfd;
+    struct client *c; /* publishers first, then subscribers */
+    uint32_t n;
+    char topic_base[64];
+    uint64_t *hist;
+    uint64_t start_ns, last_rx_ns, last_progress_ns;
+    bool sending_done;
+    uint64_t received;
+    uint64_t pub_acked;
+};
+
+#define HIST_LIN 1024u
+#define HIST_SUB 512u
+#define HIST_BUCKETS (HIST_LIN + 40u * HIST_SUB)
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "midge-bench: %s: %s\n", what, strerror(errno));
+    exit(2);
+}
+
+static uint32_t hist_index(uint64_t us)
+{
+    if (us < HIST_LIN)
+        return (uint32_t)us;
+    unsigned exp = 63u - (unsigned)__builtin_clzll(us); /* >= 10 */
+    unsigned shift = exp - 9u;
+    uint64_t sub = us >> shift; /* 512..1023 */
+    uint64_t idx = HIST_LIN + (uint64_t)(exp - 10u) * HIST_SUB + (sub - HIST_SUB);
+    return idx >= HIST_BUCKETS ? HIST_BUCKETS - 1u : (uint32_t)idx;
+}
+
+static uint64_t hist_value(uint32_t idx)
+{
+    if (idx < HIST_LIN)
+        return idx;
+    uint32_t exp = (idx - HIST_LIN) / HIST_SUB + 10u;
+    uint64_t sub = (idx - HIST_LIN) % HIST_SUB + HIST_SUB;
+    uint32_t shift = exp - 9u;
+    return (sub << shift) + ((1ull << shift) >> 1);
+}
+
+static uint64_t hist_quantile(const uint64_t *h, uint64_t total, double q)
+{
+    if (total == 0)
+        return 0;
+    uint64_t want = (uint64_t)(q * (double)total);
+    if (want >= total)
+        want = total - 1u;
+    uint64_t acc = 0;
+    for (uint32_t i = 0; i < HIST_BUCKETS; i++) {
+        acc += h[i];
+        if (acc > want)
+            return hist_value(i);
+    }
+    return hist_value(HIST_BUCKETS - 1u);
+}
+
+static void watch(struct bench *b, struct client *c, bool out)
+{
+    struct epoll_event ev = {.events = EPOLLIN | (out ? (uint32_t)EPOLLOUT : 0u),
+                             .data.ptr = c};
+    if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+        die("epoll_ctl");
+    c->want_out = out;
+}
+
+/* Write as much queued output as the socket takes; arm EPOLLOUT while some is left. */
+static void flush(struct bench *b, struct client *c)
+{
+    while (buf_size(&c->out) > 0) {
+        ssize_t w = write(c->fd, buf_head(&c->out), buf_size(&c->out));
+        if (w > 0) {
+            buf_consume(&c->out, (size_t)w);
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c->want_out)
+                watch(b, c, true);
+            return;
+        }
+        die("write");
+    }
+    if (c->want_out)
+        watch(b, c, false);
+}
+
+static void send_pkt(struct client *c, const struct mqtt_packet *p)
+{
+    if (mqtt_codec_encode(&c->out, p, MQTT_V311) < 0) {
+        fprintf(stderr, "midge-bench: cannot encode packet type %u\n", p->type);
+        exit(2);
+    }
+}
+
+static void send_ack(struct client *c, uint8_t type, uint16_t pid)
+{
+    struct mqtt_packet p = {.type = type};
+    p.u.ack.packet_id = pid;
+    send_pkt(c, &p);
+}
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void topic_of(const struct bench *b, uint32_t pub, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%u", b->topic_base, pub);
+}
+
+/* Lowest sequence any subscriber of this publisher's messages still waits for. */
+static int64_t min_last_seen(const struct bench *b, uint32_t pub)
+{
+    int64_t m = INT64_MAX;
+    for (uint32_t i = b->o.pubs; i < b->n; i++)
+        if (b->c[i].seen[pub].last < m)
+            m = b->c[i].seen[pub].last;
+    return m;
+}
+
+static bool may_send(struct bench *b, struct client *c, uint64_t now)
+{
+    if (b->sending_done || c->state != ST_READY || buf_size(&c->out) >= MAX_OUT)
+        return false;
+    if (b->o.messages && c->next_seq >= b->o.messages)
+        return false;
+    if (b->o.qos > 0 && c->inflight >= b->o.window)
+        return false;
+    /* The end-to-end window is shared by the publishers feeding one subscriber, so the
+     * broker never has to queue more than about e2e_window messages per subscriber. */
+    uint32_t e2e = b->o.e2e_window / b->o.pubs;
+    if ((int64_t)c->next_seq - min_last_seen(b, c->id) > (int64_t)(e2e ? e2e : 1u))
+        return false;
+    if (b->o.rate > 0 && now < c->next_due_ns)
+        return false;
+    return true;
+}
+
+static void publish_one(struct bench *b, struct client *c, uint64_t now)
+{
+    char topic[96];
+    uint8_t payload[65536];
+    topic_of(b, c->id, topic, sizeof topic);
+    memset(payload, 'x', b->o.size);
+    put_u32(payload, MAGIC);
+    put_u32(payload + 4, c->id);
+    put_u32(payload + 8, c->next_seq);
+    put_u32(payload + 12, (uint32_t)(now >> 32));
+    put_u32(payload + 16, (uint32_t)now);
+    struct mqtt_packet p = {.type = MQTT_PKT_PUBLISH};
+    p.u.publish.qos = b->o.qos;
+    p.u.publish.topic.p = (const uint8_t *)topic;
+    p.u.publish.topic.len = (uint16_t)strlen(topic);
+    p.u.publish.payload = payload;
+    p.u.publish.payload_len = b->o.size;
+    if (b->o.qos > 0) {
+        while (c->pid_used[c->next_pid] || c->next_pid == 0)
+            c->next_pid++;
+        p.u.publish.packet_id = c->next_pid;
+        c->pid_used[c->next_pid] = 1;
+        c->next_pid++;
+        c->inflight++;
+    }
+    send_pkt(c, &p);
+    c->next_seq++;
+    if (b->o.rate > 0) {
+        double per_pub = b->o.rate / (double)b->o.pubs;
+        c->next_due_ns = b->start_ns + (uint64_t)((double)c->next_seq * 1e9 / per_pub);
+    }
+}
+
+static void seen_mark(struct seen *s, uint32_t seq)
+{
+    size_t byte = seq / 8u;
+    if (byte >= s->nbytes) {
+        size_t nb = s->nbytes ? s->nbytes : 4096u;
+        while (nb <= byte)
+            nb *= 2u;
+        uint8_t *p = realloc(s->bits, nb);
+        if (!p)
+            die("realloc");
+        memset(p + s->nbytes, 0, nb - s->nbytes);
+        s->bits = p;
+        s->nbytes = nb;
+    }
+    uint8_t bit = (uint8_t)(1u << (seq % 8u));
+    if (s->bits[byte] & bit) {
+        s->dup++;
+        return;
+    }
+    s->bits[byte] |= bit;
+    s->unique++;
+    if ((int64_t)seq < s->last)
+        s->reordered++;
+    else
+        s->last = seq;
+}
+
+static void on_publish(struct bench *b, struct client *c, const struct mqtt_publish *pb)
+{
+    if (pb->qos == 1)
+        send_ack(c, MQTT_PKT_PUBACK, pb->packet_id);
+    else if (pb->qos == 2)
+        send_ack(c, MQTT_PKT_PUBREC, pb->packet_id);
+    if (pb->payload_len < HDR_LEN || get_u32(pb->payload) != MAGIC)
+        return; /* not ours (another run sharing the broker) */
+    uint32_t pub = get_u32(pb->payload + 4);
+    if (pub >= b->o.pubs)
+        return;
+    uint64_t now = now_ns();
+    uint64_t ts = (uint64_t)get_u32(pb->payload + 12) << 32 | get_u32(pb->payload + 16);
+    b->hist[hist_index(now > ts ? (now - ts) / 1000u : 0u)]++;
+    seen_mark(&c->seen[pub], get_u32(pb->payload + 8));
+    b->received++;
+    b->last_rx_ns = now;
+    b->last_progress_ns = now;
+}
+
+static void on_packet(struct bench *b, struct client *c, const struct mqtt_packet *p)
+{
+    switch (p->type) {
+    case MQTT_PKT_CONNACK:
+        if (p->u.connack.reason != 0) {
+            fprintf(stderr, "midge-bench: CONNACK refused (%u)\n", p->u.connack.reason);
+            exit(2);
+        }
+        if (c->role == ROLE_SUB) {
+            char filter[96];
+            if (b->o.pubs > 1)
+                snprintf(filter, sizeof filter, "%s/+", b->topic_base);
+            else
+                topic_of(b, 0, filter, sizeof filter);
+            struct buf entries;
+            buf_init(&entries);
+            struct mqtt_sub_entry e = {.qos = b->o.qos};
+            e.filter.p = (const uint8_t *)filter;
+            e.filter.len = (uint16_t)strlen(filter);
+            mqtt_codec_put_sub_entry(&entries, &e, MQTT_V311);
+            struct mqtt_packet s = {.type = MQTT_PKT_SUBSCRIBE};
+            s.u.subscribe.packet_id = 1;
+            s.u.subscribe.entries = buf_head(&entries);
+            s.u.subscribe.entries_len = (uint32_t)buf_size(&entries);
+            s.u.subscribe.count = 1;
+            send_pkt(c, &s);
+            buf_cleanup(&entries);
+            c->state = ST_SUBSCRIBING;
+        } else {
+            c->state = ST_READY;
+        }
+        break;
+    case MQTT_PKT_SUBACK:
+        if (p->u.suback.count < 1 || p->u.suback.codes[0] == MQTT_SUBACK_FAILURE) {
+            fprintf(stderr, "midge-bench: SUBSCRIBE refused\n");
+            exit(2);
+        }
+        c->state = ST_READY;
+        break;
+    case MQTT_PKT_PUBLISH:
+        on_publish(b, c, &p->u.publish);
+        break;
+    case MQTT_PKT_PUBACK:
+    case MQTT_PKT_PUBCOMP: {
+        uint16_t id = p->u.ack.packet_id;
+        uint8_t want = p->type == MQTT_PKT_PUBACK ? 1 : 2;
+        if (c->role != ROLE_PUB || c->pid_used[id] != want) {
+            fprintf(stderr, "midge-bench: unexpected %s for id %u\n",
+                    mqtt_codec_type_name(p->type), id);
+            exit(2);
+        }
+        c->pid_used[id] = 0;
+        c->inflight--;
+        b->pub_acked++;
+        b->last_progress_ns = now_ns();
+        break;
+    }
+    case MQTT_PKT_PUBREC:
+        if (c->role != ROLE_PUB || c->pid_used[p->u.ack.packet_id] == 0) {
+            fprintf(stderr, "midge-bench: unexpected PUBREC\n");
+            exit(2);
+        }
+        c->pid_used[p->u.ack.packet_id] = 2;
+        send_ack(c, MQTT_PKT_PUBREL, p->u.ack.packet_id);
+        break;
+    case MQTT_PKT_PUBREL:
+        send_ack(c, MQTT_PKT_PUBCOMP, p->u.ack.packet_id);
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_readable(struct bench *b, struct client *c)
+{
+    for (;;) {
+        uint8_t *dst = buf_reserve(&c->in, 65536);
+        ssize_t r = read(c->fd, dst, 65536);
+        if (r > 0) {
+            buf_commit(&c->in, (size_t)r);
+            if (r < 65536)
+                break;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        fprintf(stderr, "midge-bench: broker closed the connection of %s %u\n",
+                c->role == ROLE_PUB ? "publisher" : "subscriber", c->id);
+        exit(2);
+    }
+    for (;;) {
+        struct mqtt_header h;
+        int rc = mqtt_codec_decode_header(buf_head(&c->in), buf_size(&c->in), &h);
+        if (rc == ERR_AGAIN)
+            break;
+        if (rc < 0 || buf_size(&c->in) < (size_t)h.hdr_len + h.remaining) {
+            if (rc < 0) {
+                fprintf(stderr, "midge-bench: malformed packet from broker\n");
+                exit(2);
+            }
+            break;
+        }
+        struct mqtt_packet p;
+        struct err_detail d;
+        memset(&d, 0, sizeof d);
+        rc = mqtt_codec_decode(&h, buf_head(&c->in) + h.hdr_len, MQTT_V311, &p, &d);
+        if (rc < 0) {
+            fprintf(stderr, "midge-bench: cannot decode %s from broker\n",
+                    mqtt_codec_type_name(h.type));
+            exit(2);
+        }
+        on_packet(b, c, &p);
+        buf_consume(&c->in, (size_t)h.hdr_len + h.remaining);
+    }
+}
+
+static int fcntl_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static void open_client(struct bench *b, struct client *c)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(b->o.port)};
+    if (inet_pton(AF_INET, b->o.host, &sa.sin_addr) != 1) {
+        fprintf(stderr, "midge-bench: --host must be an IPv4 address\n");
+        exit(2);
+    }
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (c->fd < 0)
+        die("socket");
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+        die("connect");
+    if (fcntl_nonblock(c->fd) != 0)
+        die("fcntl");
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+        die("epoll_ctl");
+    char cid[64];
+    snprintf(cid, sizeof cid, "mb%d-%c%u", (int)getpid() % 100000,
+             c->role == ROLE_PUB ? 'p' : 's', c->id);
+    struct mqtt_packet p = {.type = MQTT_PKT_CONNECT};
+    p.u.connect.clean_start = true;
+    p.u.connect.keepalive = 0;
+    p.u.connect.client_id.p = (const uint8_t *)cid;
+    p.u.connect.client_id.len = (uint16_t)strlen(cid);
+    send_pkt(c, &p);
+    flush(b, c);
+}
+
+/* Run the loop until every client is READY (setup) or, with pump set, until sending has
+ * finished and everything sent was delivered (or the drain stalls). */
+static void loop(struct bench *b, bool pump, uint64_t deadline_ns)
+{
+    struct epoll_event evs[64];
+    for (;;) {
+        uint64_t now = now_ns();
+        if (!pump) {
+            bool all = true;
+            for (uint32_t i = 0; i < b->n; i++)
+                all = all && b->c[i].state == ST_READY;
+            if (all)
+                return;
+            if (now > deadline_ns) {
+                fprintf(stderr, "midge-bench: timed out connecting/subscribing\n");
+                exit(2);
+            }
+        } else {
+            bool busy = false;
+            uint64_t due = UINT64_MAX;
+            if (!b->sending_done && b->o.seconds > 0 &&
+                now - b->start_ns >= (uint64_t)(b->o.seconds * 1e9))
+                b->sending_done = true;
+            if (!b->sending_done && b->o.messages) {
+                bool all = true;
+                for (uint32_t i = 0; i < b->o.pubs; i++)
+                    all = all && b->c[i].next_seq >= b->o.messages;
+                if (all)
+                    b->sending_done = true;
+            }
+            for (uint32_t i = 0; i < b->o.pubs; i++) {
+                struct client *c = &b->c[i];
+                uint32_t burst = 0;
+                while (burst < 256 && may_send(b, c, now)) {
+                    publish_one(b, c, now);
+                    burst++;
+                    if (b->o.rate > 0)
+                        now = now_ns();
+                }
+                if (burst) {
+                    flush(b, c);
+                    b->last_progress_ns = now;
+                    busy = true;
+                }
+                if (b->o.rate > 0 && !b->sending_done && c->next_due_ns < due)
+                    due = c->next_due_ns;
+                if (c->inflight)
+                    busy = true;
+            }
+            if (b->sending_done) {
+                bool complete = true;
+                for (uint32_t i = 0; i < b->o.pubs && complete; i++) {
+                    complete = b->c[i].inflight == 0;
+                    for (uint32_t s = b->o.pubs; s < b->n && complete; s++)
+                        complete = b->c[s].seen[i].last + 1 >= (int64_t)b->c[i].next_seq;
+                }
+                if (complete)
+                    return;
+                if (now - b->last_progress_ns > DRAIN_IDLE_NS)
+                    return; /* the missing ones are reported as lost */
+            }
+            if (!b->sending_done && now - b->last_progress_ns > DRAIN_IDLE_NS) {
+                fprintf(stderr, "midge-bench: no progress for 3 s, stopping\n");
+                return;
+            }
+            if (now > deadline_ns) {
+                fprintf(stderr, "midge-bench: run timed out\n");
+                return;
+            }
+            if (due != UINT64_MAX && due > now) {
+                struct itimerspec its = {.it_value = {.tv_sec = (time_t)(due / 1000000000ull),
+                                                      .tv_nsec = (long)(due % 1000000000ull)}};
+                timerfd_settime(b->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+            }
+            (void)busy;
+        }
+        int n = epoll_wait(b->ep, evs, 64, 100);
+        if (n < 0 && errno != EINTR)
+            die("epoll_wait");
+        for (int i = 0; i < n; i++) {
+            struct client *c = evs[i].data.ptr;
+            if (!c) {
+                uint64_t ticks;
+                if (read(b->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+                    die("timerfd read");
+                continue;
+            }
+            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+                on_readable(b, c);
+            if (evs[i].events & EPOLLOUT)
+                flush(b, c);
+        }
+        for (uint32_t i = 0; i < b->n; i++)
+            if (buf_size(&b->c[i].out) > 0 && !b->c[i].want_out)
+                flush(b, &b->c[i]);
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: midge-bench [options]\n"
+            "  --host ADDR        broker IPv4 address (127.0.0.1)\n"
+            "  --port PORT        broker port (1883)\n"
+            "  --scenario NAME    fan-in (4 pub -> 1 sub on a wildcard) | fan-out (1 pub -> 16 sub)\n"
+            "  --pubs N --subs M  override the scenario's client counts\n"
+            "  --qos 0|1|2        QoS of publish and subscription (0)\n"
+            "  --messages N       messages per publisher (default 10000 unless --seconds)\n"
+            "  --seconds S        publish for S seconds instead\n"
+            "  --rate R           total publish rate in msg/s (default: as fast as possible)\n"
+            "  --size BYTES       payload size, >= %u (64)\n"
+            "  --window W         QoS 1/2 in-flight PUBLISHes per publisher (32)\n"
+            "  --e2e-window W     messages sent but not yet received, per subscriber (1000)\n"
+            "  --timeout S        hard limit on the whole run (120)\n"
+            "Exit status: 0 ok, 1 validation failed (loss at QoS 1/2, dup at QoS 2), 2 error.\n",
+            HDR_LEN);
+}
+
+static void parse_args(struct opts *o, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"scenario", 1, 0, 's'},
+        {"pubs", 1, 0, 'P'}, {"subs", 1, 0, 'S'}, {"qos", 1, 0, 'q'},
+        {"messages", 1, 0, 'm'}, {"seconds", 1, 0, 't'}, {"rate", 1, 0, 'r'},
+        {"size", 1, 0, 'z'}, {"window", 1, 0, 'w'}, {"e2e-window", 1, 0, 'e'},
+        {"timeout", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    long pubs = -1, subs = -1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (ch) {
+        case 'H': o->host = optarg; break;
+        case 'p': o->port = (uint16_t)strtoul(optarg, NULL, 10); break;
+        case 's': o->scenario = optarg; break;
+        case 'P': pubs = strtol(optarg, NULL, 10); break;
+        case 'S': subs = strtol(optarg, NULL, 10); break;
+        case 'q': o->qos = (uint8_t)strtoul(optarg, NULL, 10); break;
+        case 'm': o->messages = strtoull(optarg, NULL, 10); break;
+        case 't': o->seconds = strtod(optarg, NULL); break;
+        case 'r': o->rate = strtod(optarg, NULL); break;
+        case 'z': o->size = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'w': o->window = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'e': o->e2e_window = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'T': o->timeout_s = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); exit(2);
+        }
+    }
+    if (strcmp(o->scenario, "fan-in") == 0) {
+        o->pubs = 4;
+        o->subs = 1;
+    } else if (strcmp(o->scenario, "fan-out") == 0) {
+        o->pubs = 1;
+        o->subs = 16;
+    } else {
+        fprintf(stderr, "midge-bench: unknown scenario '%s'\n", o->scenario);
+        exit(2);
+    }
+    if (pubs > 0)
+        o->pubs = (uint32_t)pubs;
+    if (subs > 0)
+        o->subs = (uint32_t)subs;
+    if (o->qos > 2 || o->size < HDR_LEN || o->size > 65000 || o->window < 1 ||
+        o->window > 60000 || o->e2e_window < 1 || o->port == 0) {
+        fprintf(stderr, "midge-bench: bad --qos, --size, --window, --e2e-window or --port\n");
+        exit(2);
+    }
+    if (o->seconds > 0)
+        o->messages = 0;
+    else if (o->messages == 0)
+        o->messages = 10000;
+    if (o->messages > UINT32_MAX) {
+        fprintf(stderr, "midge-bench: --messages too large\n");
+        exit(2);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct bench b;
+    memset(&b, 0, sizeof b);
+    b.o = (struct opts){.host = "127.0.0.1", .port = 1883, .scenario = "fan-in", .size = 64,
+                        .window = 32, .e2e_window = 1000, .timeout_s = 120};
+    parse_args(&b.o, argc, argv);
+    snprintf(b.topic_base, sizeof b.topic_base, "bench/%d", (int)getpid());
+    b.hist = calloc(HIST_BUCKETS, sizeof *b.hist);
+    b.n = b.o.pubs + b.o.subs;
+    b.c = calloc(b.n, sizeof *b.c);
+    b.ep = epoll_create1(0);
+    b.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+    if (!b.hist || !b.c || b.ep < 0 || b.tfd < 0)
+        die("setup");
+    struct epoll_event tev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (epoll_ctl(b.ep, EPOLL_CTL_ADD, b.tfd, &tev) != 0)
+        die("epoll_ctl");
+    uint64_t deadline = now_ns() + (uint64_t)b.o.timeout_s * 1000000000ull;
+
+    for (uint32_t i = 0; i < b.n; i++) {
+        struct client *c = &b.c[i];
+        c->role = i < b.o.pubs ? ROLE_PUB : ROLE_SUB;
+        c->id = c->role == ROLE_PUB ? i : i - b.o.pubs;
+        buf_init(&c->in);
+        buf_init(&c->out);
+        c->next_pid = 1;
+        if (c->role == ROLE_PUB) {
+            c->pid_used = calloc(65536, 1);
+            if (!c->pid_used)
+                die("calloc");
+        } else {
+            c->seen = calloc(b.o.pubs, sizeof *c->seen);
+            if (!c->seen)
+                die("calloc");
+            for (uint32_t p = 0; p < b.o.pubs; p++)
+                c->seen[p].last = -1;
+        }
+    }
+    /* Subscribers first, so no message is published before every subscription exists. */
+    for (uint32_t i = b.o.pubs; i < b.n; i++)
+        open_client(&b, &b.c[i]);
+    for (uint32_t i = 0; i < b.o.pubs; i++)
+        open_client(&b, &b.c[i]);
+    loop(&b, false, deadline);
+
+    b.start_ns = now_ns();
+    b.last_progress_ns = b.start_ns;
+    for (uint32_t i = 0; i < b.o.pubs; i++)
+        b.c[i].next_due_ns = b.start_ns;
+    loop(&b, true, deadline);
+    uint64_t end = b.last_rx_ns > b.start_ns ? b.last_rx_ns : now_ns();
+
+    uint64_t sent = 0, expected = 0, uniq = 0, dup = 0, reord = 0, inflight = 0;
+    for (uint32_t i = 0; i < b.o.pubs; i++) {
+        sent += b.c[i].next_seq;
+        inflight += b.c[i].inflight;
+    }
+    for (uint32_t s = b.o.pubs; s < b.n; s++) {
+        for (uint32_t p = 0; p < b.o.pubs; p++) {
+            expected += b.c[p].next_seq;
+            uniq += b.c[s].seen[p].unique;
+            dup += b.c[s].seen[p].dup;
+            reord += b.c[s].seen[p].reordered;
+        }
+    }
+    uint64_t lost = expected - uniq;
+    double secs = (double)(end - b.start_ns) / 1e9;
+    double rate = secs > 0 ? (double)b.received / secs : 0;
+    uint64_t p50 = hist_quantile(b.hist, b.received, 0.50);
+    uint64_t p99 = hist_quantile(b.hist, b.received, 0.99);
+    uint64_t p999 = hist_quantile(b.hist, b.received, 0.999);
+
+    printf("scenario=%s qos=%u pubs=%u subs=%u size=%u sent=%llu msgs=%llu seconds=%.3f "
+           "msgs_per_s=%.0f lost=%llu dup=%llu reordered=%llu unacked=%llu p50_us=%llu "
+           "p99_us=%llu p999_us=%llu rate=%.0f\n",
+           b.o.scenario, b.o.qos, b.o.pubs, b.o.subs, b.o.size, (unsigned long long)sent,
+           (unsigned long long)b.received, secs, rate, (unsigned long long)lost,
+           (unsigned long long)dup, (unsigned long long)reord, (unsigned long long)inflight,
+           (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)p999,
+           b.o.rate);
+    printf("# %s QoS %u: %llu published, %llu delivered in %.2f s = %.0f msg/s delivered; "
+           "lost %llu, dup %llu, reordered %llu; latency p50 %llu us, p99 %llu us, "
+           "p99.9 %llu us\n",
+           b.o.scenario, b.o.qos, (unsigned long long)sent, (unsigned long long)b.received,
+           secs, rate, (unsigned long long)lost, (unsigned long long)dup,
+           (unsigned long long)reord, (unsigned long long)p50, (unsigned long long)p99,
+           (unsigned long long)p999);
+
+    for (uint32_t i = 0; i < b.n; i++) {
+        struct mqtt_packet d = {.type = MQTT_PKT_DISCONNECT};
+        send_pkt(&b.c[i], &d);
+        (void)!write(b.c[i].fd, buf_head(&b.c[i].out), buf_size(&b.c[i].out));
+        close(b.c[i].fd);
+        buf_cleanup(&b.c[i].in);
+        buf_cleanup(&b.c[i].out);
+        free(b.c[i].pid_used);
+        if (b.c[i].seen)
+            for (uint32_t p = 0; p < b.o.pubs; p++)
+                free(b.c[i].seen[p].bits);
+        free(b.c[i].seen);
+    }
+    free(b.c);
+    free(b.hist);
+    close(b.tfd);
+    close(b.ep);
+
+    bool bad = false;
+    if (b.o.qos > 0 && (lost > 0 || inflight > 0)) {
+        fprintf(stderr, "midge-bench: FAIL: %llu lost, %llu unacknowledged at QoS %u\n",
+                (unsigned long long)lost, (unsigned long long)inflight, b.o.qos);
+        bad = true;
+    }
+    if (b.o.qos == 2 && dup > 0) {
+        fprintf(stderr, "midge-bench: FAIL: %llu duplicates at QoS 2\n",
+                (unsigned long long)dup);
+        bad = true;
+    }
+    return bad ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Smoke test: midge-bench against a midge started here on a free loopback port; every run must exit 0.
+set -u
+BENCH=$1 MIDGE=$2
+dir=$(mktemp -d)
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf 'allow_anonymous true\nlistener %s 127.0.0.1\n' "$port" >"$dir/midge.conf"
+"$MIDGE" -c "$dir/midge.conf" >"$dir/midge.log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+    sleep 0.1
+done
+rc=0
+for args in "fan-in --qos 0" "fan-in --qos 1" "fan-in --qos 2" "fan-out --qos 1"; do
+    # shellcheck disable=SC2086
+    if ! timeout 60 "$BENCH" --port "$port" --scenario $args --messages 2000 --timeout 30; then
+        echo "FAILED: $args" >&2
+        rc=1
+    fi
+done
+if ! kill -0 $pid 2>/dev/null; then
+    echo "midge died:" >&2
+    cat "$dir/midge.log" >&2
+    rc=1
+fi
+exit $rc
