@@ -24,7 +24,8 @@ static void set_scalar_defaults(struct cfg *c)
     c->max_packet_size = 0;
     c->max_keepalive = 0;      /* mosquitto's code: no cap (its man page says 65535) */
     c->retain_available = true;
-    c->set_tcp_nodelay = false;
+    /* midge coalesces writes itself; Nagle would only add delayed-ACK stalls. */
+    c->set_tcp_nodelay = true;
     c->persistent_client_expiration = 0;
     c->sys_interval = 10;
     c->log_dest = CFG_LOG_DEST_STDERR;

@@ -129,9 +129,10 @@ static const struct cfg_option rows[O_COUNT_] = {
         .doc = "When false, retained messages are not supported and a client that "
                "publishes one is disconnected. Announced to MQTT 5 clients."},
     [O_set_tcp_nodelay] = {.name = "set_tcp_nodelay", SUP(GENERAL, G, BOOL),
-        GF(set_tcp_nodelay), .reloadable = true, .default_text = "false",
-        .doc = "Turns off Nagle's algorithm on client sockets: lower latency, more "
-               "packets."},
+        GF(set_tcp_nodelay), .reloadable = true, .default_text = "true",
+        .doc = "Turns off Nagle's algorithm on client sockets. midge already gathers "
+               "each loop turn's packets into one write, so Nagle only adds delay: the "
+               "default is true (mosquitto: false). Applies to new connections."},
     [O_upgrade_outgoing_qos] = {.name = "upgrade_outgoing_qos", SUP(GENERAL, G, BOOL),
         GF(upgrade_outgoing_qos), .reloadable = true, .default_text = "false",
         .doc = "Delivers messages at the subscription's QoS even when they were "

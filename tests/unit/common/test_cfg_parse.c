@@ -123,6 +123,8 @@ struct num_case {
 static const struct num_case num_cases[] = {
     GV("set_tcp_nodelay true", set_tcp_nodelay, 1),
     GV("set_tcp_nodelay 1", set_tcp_nodelay, 1),
+    GV("set_tcp_nodelay false", set_tcp_nodelay, 0),
+    GV("set_tcp_nodelay 0", set_tcp_nodelay, 0),
     GV("allow_zero_length_clientid false", allow_zero_length_clientid, 0),
     GV("allow_zero_length_clientid 0", allow_zero_length_clientid, 0),
     GV("max_inflight_messages 0", max_inflight_messages, 0),
@@ -296,7 +298,7 @@ static void test_defaults(void)
     ASSERT_EQ_STR(c.auto_id_prefix, "auto-");
     ASSERT_EQ_STR(c.user, "mosquitto");
     ASSERT_TRUE(c.retain_available);
-    ASSERT_FALSE(c.set_tcp_nodelay);
+    ASSERT_TRUE(c.set_tcp_nodelay); /* midge's default; mosquitto's is false */
     ASSERT_EQ_INT(c.max_keepalive, 0);
     ASSERT_EQ_INT(c.sys_interval, 10);
     ASSERT_EQ_INT(c.log_dest, CFG_LOG_DEST_STDERR);
