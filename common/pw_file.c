@@ -128,17 +128,26 @@ static bool classify(struct pw_line *l, unsigned flags, const char **why)
         return true;
     }
     switch (pw_hash_parse(p, plen, &l->hash, NULL)) {
-    case 0: l->kind = PW_LINE_ENTRY; return true;
-    case ERR_INVAL: *why = "password is not hashed (convert it with midge-passwd -U)"; break;
-    case ERR_NOTSUP: *why = "unknown password hash type"; break;
-    case ERR_RANGE: *why = "password hash iteration count out of range"; break;
-    default: *why = "malformed password hash"; break;
+    case 0:
+        l->kind = PW_LINE_ENTRY;
+        return true;
+    case ERR_INVAL:
+        *why = "password is not hashed (convert it with midge-passwd -U)";
+        break;
+    case ERR_NOTSUP:
+        *why = "unknown password hash type";
+        break;
+    case ERR_RANGE:
+        *why = "password hash iteration count out of range";
+        break;
+    default:
+        *why = "malformed password hash";
+        break;
     }
     return false;
 }
 
-int pw_file_parse(struct pw_file *f, const char *name, const char *text, size_t len,
-                  unsigned flags)
+int pw_file_parse(struct pw_file *f, const char *name, const char *text, size_t len, unsigned flags)
 {
     struct hmap seen;
     hmap_init(&seen, 0x6d69646765707766ull); /* a file's own users: no untrusted keys */
@@ -191,17 +200,19 @@ int pw_file_set(struct pw_file *f, const char *user, const char *hash)
     int rc = pw_hash_parse(hash, strlen(hash), &h, NULL);
     if (rc < 0)
         return rc;
-    size_t i = find_index(f, user);
-    size_t ulen = strlen(user), hlen = strlen(hash);
+    /* Copy user first: it may be the user string of the line being replaced. */
+    char *u = xstrdup(user);
+    size_t i = find_index(f, u);
+    size_t ulen = strlen(u), hlen = strlen(hash);
     char *text = xmalloc(ulen + hlen + 2);
-    memcpy(text, user, ulen);
+    memcpy(text, u, ulen);
     text[ulen] = ':';
     memcpy(text + ulen + 1, hash, hlen + 1);
     struct pw_line *l = i < f->n_lines ? &f->lines[i] : append_line(f, "", 0);
     line_cleanup(l);
     l->kind = PW_LINE_ENTRY;
     l->text = text;
-    l->user = xstrdup(user);
+    l->user = u;
     l->secret = xstrdup(hash);
     l->hash = h;
     return 0;

@@ -32,9 +32,9 @@ enum pw_line_kind {
  * trimmed password field (a hash for ENTRY, the plain password for PLAIN). */
 struct pw_line {
     enum pw_line_kind kind;
-    char *text;   /* the line as written, without its newline */
-    char *user;   /* NULL unless ENTRY or PLAIN */
-    char *secret; /* NULL unless ENTRY or PLAIN */
+    char *text;          /* the line as written, without its newline */
+    char *user;          /* NULL unless ENTRY or PLAIN */
+    char *secret;        /* NULL unless ENTRY or PLAIN */
     struct pw_hash hash; /* decoded hash of an ENTRY line */
 };
 
@@ -74,9 +74,9 @@ bool pw_file_user_is_valid(const char *user);
 /* Return the ENTRY or PLAIN line of user (borrowed from *f), or NULL if there is none. */
 const struct pw_line *pw_file_find(const struct pw_file *f, const char *user);
 
-/* Give user the encoded hash (both borrowed and copied): the user's line is rewritten in
- * place, or a new line is appended. Returns 0, ERR_INVAL for an invalid username, or the
- * pw_hash_parse error if hash is not a valid encoded hash. */
+/* Give user the encoded hash (both borrowed and copied; user may be a line's own user
+ * string): the user's line is rewritten in place, or a new line is appended. Returns 0,
+ * ERR_INVAL for an invalid username, or the pw_hash_parse error if hash is not valid. */
 int pw_file_set(struct pw_file *f, const char *user, const char *hash);
 
 /* Remove the line of user. Returns 0, or ERR_NOTFOUND if the user has no line. */

@@ -144,8 +144,7 @@ int pw_hash_parse(const char *s, size_t len, struct pw_hash *out, struct err_det
         return err_set(d, ERR_MALFORMED, NULL, 0, "salt is not %d bytes of base64",
                        PW_HASH_SALT_LEN);
     if (!b64_decode_exact(f[salt_i + 1], fl[salt_i + 1], out->hash, PW_HASH_LEN))
-        return err_set(d, ERR_MALFORMED, NULL, 0, "hash is not %d bytes of base64",
-                       PW_HASH_LEN);
+        return err_set(d, ERR_MALFORMED, NULL, 0, "hash is not %d bytes of base64", PW_HASH_LEN);
     return 0;
 }
 

@@ -114,7 +114,8 @@ static int parse_args(int argc, char **argv, struct passwd_opts *o)
     o->password = want > 2 ? argv[i + 2] : NULL;
     if (o->user && o->mode == MODE_SET && !pw_file_user_is_valid(o->user)) {
         fputs("Error: the username must be 1-65535 bytes of UTF-8 without ':', control "
-              "characters or blanks at either end.\n", stderr);
+              "characters or blanks at either end.\n",
+              stderr);
         return -1;
     }
     return 0;
@@ -203,7 +204,9 @@ static int do_set(const struct passwd_opts *o, struct pw_file *f)
     if (!o->create && load(o, f, 0) < 0)
         return -1;
     if (o->password) {
+        /* Copy, then wipe argv's copy so that it is not visible for the hashing time. */
         snprintf(pw, sizeof pw, "%s", o->password);
+        wipe(o->password, strlen(o->password));
     } else if (prompt_twice(pw, sizeof pw) < 0) {
         return -1;
     }
@@ -265,10 +268,18 @@ int main(int argc, char **argv)
     pw_file_init(&f);
     int rc;
     switch (o.mode) {
-    case MODE_SET: rc = do_set(&o, &f); break;
-    case MODE_DELETE: rc = do_delete(&o, &f); break;
-    case MODE_UPGRADE: rc = do_upgrade(&o, &f); break;
-    default: rc = do_check(&o, &f); break;
+    case MODE_SET:
+        rc = do_set(&o, &f);
+        break;
+    case MODE_DELETE:
+        rc = do_delete(&o, &f);
+        break;
+    case MODE_UPGRADE:
+        rc = do_upgrade(&o, &f);
+        break;
+    default:
+        rc = do_check(&o, &f);
+        break;
     }
     if (o.password)
         wipe(o.password, strlen(o.password));

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define H6                                                                        \
+#define H6                                                                                     \
     "$6$vZY4TS+/HBxHw38S$vvjVFECzb8dyuu/mruD2QKTfdFn0WmKxbc+1TsdB0L8EdHk3v9JRmfjHd56+VaTnUcSZ" \
     "OZ/hzkdvWCtxlX7AUQ=="
-#define H7                                                                        \
+#define H7                                                                                     \
     "$7$101$AAECAwQFBgcICQoL$DEO14ViPofBJRJpN8uZINnuFUWj8eUeWhlyZ2QOQ+5LgiM0kGXMwv2HwhIvlBQTs" \
     "Hkd+uve2/GFOr/KZ8Y/8Hw=="
 
@@ -174,6 +174,9 @@ static void test_plain_ok(void)
     ASSERT_EQ_STR(f.lines[2].secret, "");
     ASSERT_EQ_INT(pw_file_set(&f, "alice", H7), 0);
     ASSERT_EQ_INT(f.lines[0].kind, PW_LINE_ENTRY);
+    /* The username may be the line's own string (as midge-passwd -U passes it). */
+    ASSERT_EQ_INT(pw_file_set(&f, f.lines[2].user, H6), 0);
+    ASSERT_EQ_STR(f.lines[2].text, "carol:" H6);
     pw_file_cleanup(&f);
 }
 

@@ -93,16 +93,16 @@ static void test_compute_ranges(void)
     static const uint8_t salt[PW_HASH_SALT_LEN] = {0};
     struct pw_hash h;
     ASSERT_EQ_INT(pw_hash_compute(&h, PW_HASH_SHA512_PBKDF2, 0, salt, "x", 1), ERR_RANGE);
-    ASSERT_EQ_INT(pw_hash_compute(&h, PW_HASH_SHA512_PBKDF2, PW_HASH_MAX_ITERATIONS + 1, salt,
-                                  "x", 1),
-                  ERR_RANGE);
+    ASSERT_EQ_INT(
+        pw_hash_compute(&h, PW_HASH_SHA512_PBKDF2, PW_HASH_MAX_ITERATIONS + 1, salt, "x", 1),
+        ERR_RANGE);
     ASSERT_EQ_INT(pw_hash_compute(&h, PW_HASH_SHA512, 0, salt, "x", PW_HASH_PASSWORD_MAX + 1),
                   ERR_RANGE);
     ASSERT_EQ_INT(pw_hash_compute(&h, PW_HASH_SHA512, 0, salt, "", 0), 0);
 }
 
 #define SALT16 "AAECAwQFBgcICQoL"
-#define HASH88                                                                    \
+#define HASH88 \
     "DEO14ViPofBJRJpN8uZINnuFUWj8eUeWhlyZ2QOQ+5LgiM0kGXMwv2HwhIvlBQTsHkd+uve2/GFOr/KZ8Y/8Hw=="
 
 static const struct {
@@ -127,17 +127,20 @@ static const struct {
     {"$7$99999999999$" SALT16 "$" HASH88, ERR_MALFORMED},
     {"$7$0$" SALT16 "$" HASH88, ERR_RANGE},
     {"$7$10000001$" SALT16 "$" HASH88, ERR_RANGE},
-    {"$7$101$AAECAwQFBgcICQo$" HASH88, ERR_MALFORMED},       /* salt 15 chars */
-    {"$7$101$AAECAwQFBgcICQoLAA==$" HASH88, ERR_MALFORMED},  /* salt 13 bytes */
-    {"$7$101$AAECAwQFBgcICQo*$" HASH88, ERR_MALFORMED},      /* not base64 */
-    {"$7$101$AAECAwQF BgcICQoL$" HASH88, ERR_MALFORMED},     /* blank inside */
-    {"$7$101$" SALT16 "$" HASH88 "AAAA", ERR_MALFORMED},     /* hash too long */
+    {"$7$101$AAECAwQFBgcICQo$" HASH88, ERR_MALFORMED},      /* salt 15 chars */
+    {"$7$101$AAECAwQFBgcICQoLAA==$" HASH88, ERR_MALFORMED}, /* salt 13 bytes */
+    {"$7$101$AAECAwQFBgcICQo*$" HASH88, ERR_MALFORMED},     /* not base64 */
+    {"$7$101$AAECAwQF BgcICQoL$" HASH88, ERR_MALFORMED},    /* blank inside */
+    {"$7$101$" SALT16 "$" HASH88 "AAAA", ERR_MALFORMED},    /* hash too long */
     {"$7$101$" SALT16 "$DEO14ViPofBJRJpN8uZINnuFUWj8eUeWhlyZ2QOQ+5LgiM0kGXMwv2HwhIvlBQTsHkd+"
-     "uve2/GFOr/KZ8Y/8Hw", ERR_MALFORMED}, /* padding missing */
+     "uve2/GFOr/KZ8Y/8Hw",
+     ERR_MALFORMED}, /* padding missing */
     {"$7$101$" SALT16 "$DEO14ViPofBJRJpN8uZINnuFUWj8eUeWhlyZ2QOQ+5LgiM0kGXMwv2HwhIvlBQTsHkd+"
-     "uve2/GFOr/KZ8Y/8Hx==", ERR_MALFORMED}, /* non-zero trailing bits */
+     "uve2/GFOr/KZ8Y/8Hx==",
+     ERR_MALFORMED}, /* non-zero trailing bits */
     {"$7$101$" SALT16 "$DEO14ViPofBJRJpN8uZINnuFUWj8eUeWhlyZ2QOQ+5LgiM0kGXMwv2HwhIvlBQTsHkd+"
-     "uve2/GFOr/KZ8Y/8H===", ERR_MALFORMED}, /* three padding characters */
+     "uve2/GFOr/KZ8Y/8H===",
+     ERR_MALFORMED}, /* three padding characters */
     {"$6$" SALT16, ERR_MALFORMED},
     {"$6$101$" SALT16 "$" HASH88, ERR_MALFORMED},
     {"$6$" SALT16 "$", ERR_MALFORMED},
@@ -174,9 +177,9 @@ static void test_default_iterations(void)
     static const uint8_t salt[PW_HASH_SALT_LEN] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
     struct pw_hash h, back;
     char out[PW_HASH_ENCODED_MAX];
-    ASSERT_EQ_INT(pw_hash_compute(&h, PW_HASH_SHA512_PBKDF2, PW_HASH_DEFAULT_ITERATIONS, salt,
-                                  "hunter2", 7),
-                  0);
+    ASSERT_EQ_INT(
+        pw_hash_compute(&h, PW_HASH_SHA512_PBKDF2, PW_HASH_DEFAULT_ITERATIONS, salt, "hunter2", 7),
+        0);
     int n = pw_hash_encode(&h, out, sizeof out);
     ASSERT_TRUE(n > 0);
     ASSERT_TRUE(strncmp(out, "$7$100000$", 10) == 0);
