@@ -38,16 +38,26 @@ static double exp_neg(double x)
 uint64_t stats_load_counter(const struct stats *st, enum stats_load f)
 {
     switch (f) {
-    case STATS_LOAD_MSGS_RX: return st->msgs_received;
-    case STATS_LOAD_MSGS_TX: return st->msgs_sent;
-    case STATS_LOAD_PUB_RX: return st->pub_received;
-    case STATS_LOAD_PUB_TX: return st->pub_sent;
-    case STATS_LOAD_PUB_DROP: return st->pub_dropped;
-    case STATS_LOAD_BYTES_RX: return st->bytes_received;
-    case STATS_LOAD_BYTES_TX: return st->bytes_sent;
-    case STATS_LOAD_SOCKETS: return st->connections;
-    case STATS_LOAD_CONNECTS: return st->connects;
-    case STATS_LOAD_N: break;
+    case STATS_LOAD_MSGS_RX:
+        return st->msgs_received;
+    case STATS_LOAD_MSGS_TX:
+        return st->msgs_sent;
+    case STATS_LOAD_PUB_RX:
+        return st->pub_received;
+    case STATS_LOAD_PUB_TX:
+        return st->pub_sent;
+    case STATS_LOAD_PUB_DROP:
+        return st->pub_dropped;
+    case STATS_LOAD_BYTES_RX:
+        return st->bytes_received;
+    case STATS_LOAD_BYTES_TX:
+        return st->bytes_sent;
+    case STATS_LOAD_SOCKETS:
+        return st->connections;
+    case STATS_LOAD_CONNECTS:
+        return st->connects;
+    case STATS_LOAD_N:
+        break;
     }
     return 0;
 }
@@ -102,9 +112,8 @@ void stats_sample(struct broker *b, uint64_t now_ms)
 {
     struct stats *st = &b->stats;
     st->uptime_s = now_ms >= b->start_ms ? (now_ms - b->start_ms) / 1000u : 0;
-    st->clients_disconnected = st->clients_total >= st->clients_connected
-                                   ? st->clients_total - st->clients_connected
-                                   : 0;
+    st->clients_disconnected =
+        st->clients_total >= st->clients_connected ? st->clients_total - st->clients_connected : 0;
     st->subscriptions = sub_tree_count(b->subs);
     st->retained_count = retain_count(b->retained);
     st->retained_bytes = retain_bytes(b->retained);

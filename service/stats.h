@@ -29,39 +29,39 @@ enum { STATS_WIN_1 = 0, STATS_WIN_5, STATS_WIN_15, STATS_WIN_N };
 
 struct stats {
     /* counters */
-    uint64_t msgs_received;     /* all packets received */
-    uint64_t msgs_sent;         /* all packets sent */
-    uint64_t pub_received;      /* PUBLISH received */
-    uint64_t pub_sent;          /* PUBLISH sent */
-    uint64_t pub_dropped;       /* deliveries dropped by queue limits */
+    uint64_t msgs_received; /* all packets received */
+    uint64_t msgs_sent;     /* all packets sent */
+    uint64_t pub_received;  /* PUBLISH received */
+    uint64_t pub_sent;      /* PUBLISH sent */
+    uint64_t pub_dropped;   /* deliveries dropped by queue limits */
     uint64_t pub_bytes_received;
     uint64_t pub_bytes_sent;
     uint64_t bytes_received;
     uint64_t bytes_sent;
-    uint64_t connections;       /* accepted sockets */
+    uint64_t connections; /* accepted sockets */
     uint64_t clients_expired;
     /* gauges */
     uint64_t sockets_open;
-    uint64_t clients_connected;  /* sessions with a live, CONNECTed connection */
-    uint64_t clients_total;      /* sessions, connected or not */
-    uint64_t clients_max;        /* peak of clients_connected */
-    uint64_t inflight;           /* outbound QoS 1/2 messages awaiting acknowledgement */
-    uint64_t queued;             /* messages queued for delivery */
+    uint64_t clients_connected; /* sessions with a live, CONNECTed connection */
+    uint64_t clients_total;     /* sessions, connected or not */
+    uint64_t clients_max;       /* peak of clients_connected */
+    uint64_t inflight;          /* outbound QoS 1/2 messages awaiting acknowledgement */
+    uint64_t queued;            /* messages queued for delivery */
     /* sampled by stats_sample (valid as of sample_ms) */
-    uint64_t sample_ms;            /* monotonic time of the last sample, 0 = never */
-    uint64_t uptime_s;             /* seconds since broker_start */
-    uint64_t clients_disconnected; /* clients_total - clients_connected */
-    uint64_t connects;             /* CONNECTs seen by the samples (see stats.c) */
-    uint64_t subscriptions;        /* (session, filter) pairs in the subscription tree */
-    uint64_t shared_subscriptions; /* 0: midge has no shared subscriptions yet */
-    uint64_t retained_count;       /* retained messages ($SYS ones included) */
-    uint64_t retained_bytes;       /* their payload bytes */
-    uint64_t store_count;          /* retained + queued + in-flight messages */
-    uint64_t store_bytes;          /* retained payload + queued (unsent) payload bytes */
-    uint64_t heap_current;         /* plat_heap_in_use() at the sample */
-    uint64_t heap_max;             /* highest heap_current sampled */
-    uint64_t load_last[STATS_LOAD_N];            /* counter values at the last sample */
-    double load[STATS_LOAD_N][STATS_WIN_N];      /* per-minute rate averages */
+    uint64_t sample_ms;                     /* monotonic time of the last sample, 0 = never */
+    uint64_t uptime_s;                      /* seconds since broker_start */
+    uint64_t clients_disconnected;          /* clients_total - clients_connected */
+    uint64_t connects;                      /* CONNECTs seen by the samples (see stats.c) */
+    uint64_t subscriptions;                 /* (session, filter) pairs in the subscription tree */
+    uint64_t shared_subscriptions;          /* 0: midge has no shared subscriptions yet */
+    uint64_t retained_count;                /* retained messages ($SYS ones included) */
+    uint64_t retained_bytes;                /* their payload bytes */
+    uint64_t store_count;                   /* retained + queued + in-flight messages */
+    uint64_t store_bytes;                   /* retained payload + queued (unsent) payload bytes */
+    uint64_t heap_current;                  /* plat_heap_in_use() at the sample */
+    uint64_t heap_max;                      /* highest heap_current sampled */
+    uint64_t load_last[STATS_LOAD_N];       /* counter values at the last sample */
+    double load[STATS_LOAD_N][STATS_WIN_N]; /* per-minute rate averages */
 };
 
 /* Refresh the sampled block of b->stats at monotonic time now_ms: read the gauges of

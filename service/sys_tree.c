@@ -28,10 +28,15 @@ struct sys_topic {
 };
 
 #define SYS_PREFIX "$SYS/broker/"
-#define COUNT(topic, field) {SYS_PREFIX topic, offsetof(struct stats, field), SYS_COUNT}
-#define LOAD1(topic, fam, w, wname) \
-    {SYS_PREFIX "load/" topic "/" wname, offsetof(struct stats, load[fam][w]), SYS_LOAD}
-#define LOAD3(topic, fam) \
+#define COUNT(topic, field)                                        \
+    {                                                              \
+        SYS_PREFIX topic, offsetof(struct stats, field), SYS_COUNT \
+    }
+#define LOAD1(topic, fam, w, wname)                                                        \
+    {                                                                                      \
+        SYS_PREFIX "load/" topic "/" wname, offsetof(struct stats, load[fam][w]), SYS_LOAD \
+    }
+#define LOAD3(topic, fam)                                                           \
     LOAD1(topic, fam, STATS_WIN_1, "1min"), LOAD1(topic, fam, STATS_WIN_5, "5min"), \
         LOAD1(topic, fam, STATS_WIN_15, "15min")
 
@@ -93,8 +98,8 @@ size_t sys_tree_topic_count(void)
 /* Publish one retained QoS 0 message from the broker itself. */
 static void publish(struct broker *b, const char *topic, const char *payload)
 {
-    struct msg *m = msg_new(topic, strlen(topic), payload, strlen(payload), 0, true,
-                            broker_next_msg_id(b));
+    struct msg *m =
+        msg_new(topic, strlen(topic), payload, strlen(payload), 0, true, broker_next_msg_id(b));
     route_publish(b, m);
     msg_unref(m);
 }

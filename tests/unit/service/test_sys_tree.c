@@ -125,7 +125,7 @@ static void test_only_changed_republished(void)
     h_run_for(&H, 3000);
     collect(sub, &g);
     ASSERT_EQ_INT(g.n, sys_tree_topic_count() + 1);
-    fake_heap_set(100); /* the current value changes, the maximum does not */
+    fake_heap_set(100);  /* the current value changes, the maximum does not */
     h_run_for(&H, 3000); /* exactly one period later, not period + 1 s */
     collect(sub, &g);
     expect_value(&g, "uptime", "6 seconds");
