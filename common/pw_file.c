@@ -90,9 +90,9 @@ static struct pw_line *append_line(struct pw_file *f, const char *text, size_t l
 static void add_error(struct pw_file *f, struct pw_line *l, const char *name, int lineno,
                       const char *msg)
 {
-    free(l->user);
+    /* Keep the username (if it was readable) so that set and delete can find the line. */
     wipe_free(l->secret);
-    l->user = l->secret = NULL;
+    l->secret = NULL;
     l->kind = PW_LINE_BAD;
     f->errors = xrealloc(f->errors, (f->n_errors + 1) * sizeof *f->errors);
     err_set(&f->errors[f->n_errors++], ERR_MALFORMED, name ? name : "", lineno, "%s", msg);
@@ -177,18 +177,33 @@ int pw_file_parse(struct pw_file *f, const char *name, const char *text, size_t 
     return (int)(f->n_errors < INT32_MAX ? f->n_errors : INT32_MAX);
 }
 
-/* Index of the ENTRY or PLAIN line of user, or n_lines. */
-static size_t find_index(const struct pw_file *f, const char *user)
+/* Index of the first line naming user (ENTRY and PLAIN only, or any kind), or n_lines. */
+static size_t find_index(const struct pw_file *f, const char *user, bool any_kind)
 {
-    for (size_t i = 0; i < f->n_lines; i++)
-        if (f->lines[i].user && strcmp(f->lines[i].user, user) == 0)
+    for (size_t i = 0; i < f->n_lines; i++) {
+        const struct pw_line *l = &f->lines[i];
+        if (l->user && (any_kind || l->kind != PW_LINE_BAD) && strcmp(l->user, user) == 0)
             return i;
+    }
     return f->n_lines;
+}
+
+/* Remove every line from index `from` on that names user (user must not point into *f). */
+static void remove_lines_of(struct pw_file *f, const char *user, size_t from)
+{
+    size_t out = from;
+    for (size_t i = from; i < f->n_lines; i++) {
+        if (f->lines[i].user && strcmp(f->lines[i].user, user) == 0)
+            line_cleanup(&f->lines[i]);
+        else
+            f->lines[out++] = f->lines[i];
+    }
+    f->n_lines = out;
 }
 
 const struct pw_line *pw_file_find(const struct pw_file *f, const char *user)
 {
-    size_t i = find_index(f, user);
+    size_t i = find_index(f, user, false);
     return i < f->n_lines ? &f->lines[i] : NULL;
 }
 
@@ -200,9 +215,9 @@ int pw_file_set(struct pw_file *f, const char *user, const char *hash)
     int rc = pw_hash_parse(hash, strlen(hash), &h, NULL);
     if (rc < 0)
         return rc;
-    /* Copy user first: it may be the user string of the line being replaced. */
+    /* Copy user first: it may be the user string of a line that is replaced. */
     char *u = xstrdup(user);
-    size_t i = find_index(f, u);
+    size_t i = find_index(f, u, true);
     size_t ulen = strlen(u), hlen = strlen(hash);
     char *text = xmalloc(ulen + hlen + 2);
     memcpy(text, u, ulen);
@@ -210,8 +225,13 @@ int pw_file_set(struct pw_file *f, const char *user, const char *hash)
     memcpy(text + ulen + 1, hash, hlen + 1);
     struct pw_line *l = i < f->n_lines ? &f->lines[i] : append_line(f, "", 0);
     line_cleanup(l);
-    l->kind = PW_LINE_ENTRY;
     l->text = text;
+    l->user = NULL; /* so that remove_lines_of skips nothing before it */
+    /* Later lines of the same user (duplicates, or bad ones with an old plain-text
+     * password) would survive the change and confuse other readers: drop them. */
+    remove_lines_of(f, u, i + 1);
+    l = &f->lines[i];
+    l->kind = PW_LINE_ENTRY;
     l->user = u;
     l->secret = xstrdup(hash);
     l->hash = h;
@@ -220,12 +240,12 @@ int pw_file_set(struct pw_file *f, const char *user, const char *hash)
 
 int pw_file_delete(struct pw_file *f, const char *user)
 {
-    size_t i = find_index(f, user);
+    size_t i = find_index(f, user, true);
     if (i == f->n_lines)
         return ERR_NOTFOUND;
-    line_cleanup(&f->lines[i]);
-    memmove(&f->lines[i], &f->lines[i + 1], (f->n_lines - i - 1) * sizeof *f->lines);
-    f->n_lines--;
+    char *u = xstrdup(user);
+    remove_lines_of(f, u, i);
+    free(u);
     return 0;
 }
 

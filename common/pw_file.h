@@ -28,12 +28,13 @@ enum pw_line_kind {
     PW_LINE_BAD,   /* reported as an error; kept verbatim but never matches a user */
 };
 
-/* One line. `user` and `secret` are set for ENTRY and PLAIN lines only; `secret` is the
- * trimmed password field (a hash for ENTRY, the plain password for PLAIN). */
+/* One line. `user` is set for ENTRY and PLAIN lines and for BAD lines whose username was
+ * readable; `secret` only for ENTRY and PLAIN lines: the trimmed password field (a hash
+ * for ENTRY, the plain password for PLAIN). */
 struct pw_line {
     enum pw_line_kind kind;
     char *text;          /* the line as written, without its newline */
-    char *user;          /* NULL unless ENTRY or PLAIN */
+    char *user;          /* NULL for OTHER lines and unreadable usernames */
     char *secret;        /* NULL unless ENTRY or PLAIN */
     struct pw_hash hash; /* decoded hash of an ENTRY line */
 };
@@ -75,11 +76,13 @@ bool pw_file_user_is_valid(const char *user);
 const struct pw_line *pw_file_find(const struct pw_file *f, const char *user);
 
 /* Give user the encoded hash (both borrowed and copied; user may be a line's own user
- * string): the user's line is rewritten in place, or a new line is appended. Returns 0,
- * ERR_INVAL for an invalid username, or the pw_hash_parse error if hash is not valid. */
+ * string): the user's first line, even a bad one, is rewritten in place and every other
+ * line of the user removed, or a new line is appended. Returns 0, ERR_INVAL for an
+ * invalid username, or the pw_hash_parse error if hash is not valid. */
 int pw_file_set(struct pw_file *f, const char *user, const char *hash);
 
-/* Remove the line of user. Returns 0, or ERR_NOTFOUND if the user has no line. */
+/* Remove every line of user, bad ones included (user may point into *f). Returns 0, or
+ * ERR_NOTFOUND if the user has no line. */
 int pw_file_delete(struct pw_file *f, const char *user);
 
 /* Serialise every line, each followed by "\n". Returns a caller-owned NUL-terminated

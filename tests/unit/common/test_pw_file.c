@@ -180,6 +180,28 @@ static void test_plain_ok(void)
     pw_file_cleanup(&f);
 }
 
+/* Setting or deleting a user also replaces or removes its bad and duplicate lines, so no
+ * old plain-text password or stale second entry survives the change. */
+static void test_edit_replaces_bad_lines(void)
+{
+    static const char text[] =
+        "alice:oldplain\n# c\nalice:" H7 "\nbob:" H6 "\nbob:" H7 "\nbob:$9$x\ncarol:\n";
+    struct pw_file f;
+    pw_file_init(&f);
+    ASSERT_EQ_INT(pw_file_parse(&f, "f", text, strlen(text), 0), 4);
+    ASSERT_TRUE(pw_file_find(&f, "alice") == &f.lines[2]);
+    ASSERT_TRUE(pw_file_find(&f, "carol") == NULL);
+    ASSERT_EQ_INT(pw_file_set(&f, "alice", H6), 0);
+    ASSERT_EQ_INT(pw_file_delete(&f, f.lines[3].user), 0); /* bob, via a line's string */
+    ASSERT_EQ_INT(pw_file_delete(&f, "carol"), 0);
+    size_t len;
+    char *out = pw_file_serialise(&f, &len);
+    ASSERT_EQ_STR(out, "alice:" H6 "\n# c\n");
+    free(out);
+    ASSERT_EQ_INT(pw_file_find(&f, "alice")->kind, PW_LINE_ENTRY);
+    pw_file_cleanup(&f);
+}
+
 static void test_user_is_valid(void)
 {
     ASSERT_TRUE(pw_file_user_is_valid("alice"));
@@ -207,6 +229,7 @@ int main(void)
     RUN_TEST(test_round_trip_keeps_everything);
     RUN_TEST(test_edit);
     RUN_TEST(test_plain_ok);
+    RUN_TEST(test_edit_replaces_bad_lines);
     RUN_TEST(test_user_is_valid);
     return 0;
 }
