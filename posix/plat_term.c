@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -39,6 +40,30 @@ static int read_line(int fd, char *buf, size_t size, struct err_detail *d)
     return (int)n;
 }
 
+/* While echo is off, a fatal signal (Ctrl-C at the prompt) must not leave the user's
+ * terminal silent: the handler restores the saved settings, then dies of the signal. */
+static const int g_fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static volatile sig_atomic_t g_tty_fd = -1;
+static struct termios g_saved;
+
+static void restore_and_die(int sig)
+{
+    if (g_tty_fd >= 0)
+        tcsetattr(g_tty_fd, TCSAFLUSH, &g_saved);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_signals(bool on, struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = restore_and_die;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof g_fatal_signals / sizeof g_fatal_signals[0]; i++)
+        sigaction(g_fatal_signals[i], on ? &sa : &old[i], on ? &old[i] : NULL);
+}
+
 int plat_password_prompt(const char *prompt, char *buf, size_t size, struct err_detail *d)
 {
     if (size == 0)
@@ -49,13 +74,20 @@ int plat_password_prompt(const char *prompt, char *buf, size_t size, struct err_
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
     int in = fd >= 0 ? fd : STDIN_FILENO, out = fd >= 0 ? fd : STDERR_FILENO;
     struct termios old, quiet;
+    struct sigaction old_sa[sizeof g_fatal_signals / sizeof g_fatal_signals[0]];
     bool is_tty = isatty(in) && tcgetattr(in, &old) == 0;
     if (is_tty) {
         quiet = old;
         quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
         quiet.c_lflag |= ICANON;
-        if (tcsetattr(in, TCSAFLUSH, &quiet) != 0)
+        g_saved = old;
+        g_tty_fd = in;
+        guard_signals(true, old_sa);
+        if (tcsetattr(in, TCSAFLUSH, &quiet) != 0) {
             is_tty = false;
+            g_tty_fd = -1;
+            guard_signals(false, old_sa);
+        }
     }
     if (write(out, prompt, strlen(prompt)) < 0) {
         /* The prompt is cosmetic; reading can still work. */
@@ -63,6 +95,8 @@ int plat_password_prompt(const char *prompt, char *buf, size_t size, struct err_
     int rc = read_line(in, buf, size, d);
     if (is_tty) {
         tcsetattr(in, TCSAFLUSH, &old);
+        g_tty_fd = -1;
+        guard_signals(false, old_sa);
         if (write(out, "\n", 1) < 0) {
             /* as above */
         }

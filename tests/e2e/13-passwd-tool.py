@@ -11,10 +11,12 @@ import os
 import pty
 import re
 import select
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+import termios
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -233,6 +235,33 @@ def test_interactive_prompt_twice_without_echo():
                        start_new_session=True)
     assert p.returncode == 0, p.stdout
     assert check(path, "bob", "piped")
+
+
+def test_interrupted_prompt_restores_echo():
+    d = tmpdir()
+    path = os.path.join(d, "passwd")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(tool(), [tool(), "-c", path, "alice"])
+    try:
+        transcript = b""
+        deadline = time.monotonic() + 30
+        while b"Password: " not in transcript and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                transcript += os.read(fd, 1024)
+        assert b"Password: " in transcript, transcript
+        time.sleep(0.2)  # let the tool switch echo off and wait for input
+        os.write(fd, b"\x03")  # Ctrl-C: the line discipline sends SIGINT
+    finally:
+        _, status = os.waitpid(pid, 0)
+    try:
+        # Linux: the master side reports the terminal's (shared) settings.
+        lflag = termios.tcgetattr(fd)[3]
+    finally:
+        os.close(fd)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT, status
+    assert lflag & termios.ECHO, "echo was left off after Ctrl-C at the prompt"
+    assert not os.path.exists(path)
 
 
 if __name__ == "__main__":
