@@ -20,16 +20,25 @@ void buf_init(struct buf *b);
 /* Free the storage and reset to empty; safe to call twice. */
 void buf_cleanup(struct buf *b);
 /* Number of readable bytes. */
-static inline size_t buf_size(const struct buf *b) { return b->len - b->off; }
+static inline size_t buf_size(const struct buf *b)
+{
+    return b->len - b->off;
+}
 /* Pointer to the first readable byte (borrowed; invalidated by any growth). */
-static inline uint8_t *buf_head(const struct buf *b) { return b->data + b->off; }
+static inline uint8_t *buf_head(const struct buf *b)
+{
+    return b->data + b->off;
+}
 /* Make room for n more bytes after len (aborts on exhaustion); returns the write pointer.
  * May move readable bytes to the front. */
 uint8_t *buf_reserve(struct buf *b, size_t n);
 /* As buf_reserve but returns NULL instead of aborting (for peer-sized growth). */
 uint8_t *buf_try_reserve(struct buf *b, size_t n);
 /* Mark n bytes after len as written (after buf_reserve). */
-static inline void buf_commit(struct buf *b, size_t n) { b->len += n; }
+static inline void buf_commit(struct buf *b, size_t n)
+{
+    b->len += n;
+}
 /* Append n bytes copied from p. */
 void buf_append(struct buf *b, const void *p, size_t n);
 /* Append one byte. */

@@ -12,8 +12,8 @@
 static void set_scalar_defaults(struct cfg *c)
 {
     memset(c, 0, sizeof *c);
-    c->local_only = true;      /* until the parser sees a listener, port or bind_address */
-    c->allow_anonymous = -1;   /* unset: the broker decides from local_only */
+    c->local_only = true;    /* until the parser sees a listener, port or bind_address */
+    c->allow_anonymous = -1; /* unset: the broker decides from local_only */
     c->allow_zero_length_clientid = true;
     c->max_inflight_messages = 20;
     c->max_queued_messages = 1000;
@@ -22,15 +22,15 @@ static void set_scalar_defaults(struct cfg *c)
     c->upgrade_outgoing_qos = false;
     c->message_size_limit = 0;
     c->max_packet_size = 0;
-    c->max_keepalive = 0;      /* mosquitto's code: no cap (its man page says 65535) */
+    c->max_keepalive = 0; /* mosquitto's code: no cap (its man page says 65535) */
     c->retain_available = true;
     /* midge coalesces writes itself; Nagle would only add delayed-ACK stalls. */
     c->set_tcp_nodelay = true;
     c->persistent_client_expiration = 0;
     c->sys_interval = 10;
     c->log_dest = CFG_LOG_DEST_STDERR;
-    c->log_type = CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE |
-                  CFG_LOG_TYPE_INFO;
+    c->log_type =
+        CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO;
     c->log_timestamp = true;
     c->connection_messages = true;
 }

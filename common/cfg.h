@@ -34,8 +34,8 @@ enum cfg_log_type {
 /* One `listener` block (or the implicit default listener of `port`/`bind_address`). */
 struct cfg_listener {
     uint16_t port;
-    char *bind_address; /* NULL = all interfaces */
-    int socket_domain;  /* 0 = both, 4 = IPv4 only, 6 = IPv6 only */
+    char *bind_address;  /* NULL = all interfaces */
+    int socket_domain;   /* 0 = both, 4 = IPv4 only, 6 = IPv6 only */
     int max_connections; /* -1 = unlimited */
     char *mount_point;   /* NULL = none */
     char *src_file;      /* where the block started, for messages */
@@ -68,9 +68,9 @@ struct cfg {
     uint32_t sys_interval;                /* seconds, 0 = no $SYS */
 
     /* logging */
-    unsigned log_dest;  /* cfg_log_dest bits; default STDERR */
-    char *log_file;     /* with CFG_LOG_DEST_FILE */
-    unsigned log_type;  /* cfg_log_type bits */
+    unsigned log_dest; /* cfg_log_dest bits; default STDERR */
+    char *log_file;    /* with CFG_LOG_DEST_FILE */
+    unsigned log_type; /* cfg_log_type bits */
     bool log_timestamp;
     char *log_timestamp_format; /* NULL = epoch seconds */
     bool connection_messages;

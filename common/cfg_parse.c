@@ -70,8 +70,7 @@ int cfg_parse__string(const struct cfgp_line *l, const char *s, size_t n, char *
     if (n == 0)
         return cfg_parse__error(l, "'%s' needs a value", q);
     if (n > CFG_PARSE_MAX_STRING)
-        return cfg_parse__error(l, "'%s' value is longer than %u bytes", q,
-                                CFG_PARSE_MAX_STRING);
+        return cfg_parse__error(l, "'%s' value is longer than %u bytes", q, CFG_PARSE_MAX_STRING);
     if (!utf8_is_valid_mqtt((const uint8_t *)s, n))
         return cfg_parse__error(l, "'%s' value is not valid UTF-8", q);
     *out = xstrndup(s, n);
@@ -94,8 +93,8 @@ bool cfg_parse__decimal(const char *s, size_t n, int64_t *out)
     return true;
 }
 
-int cfg_parse__int(const struct cfgp_line *l, const char *s, size_t n, int64_t min,
-                   int64_t max, bool zero_ok, int64_t *out)
+int cfg_parse__int(const struct cfgp_line *l, const char *s, size_t n, int64_t min, int64_t max,
+                   bool zero_ok, int64_t *out)
 {
     int64_t v = 0;
     if (cfg_parse__decimal(s, n, &v) && ((v >= min && v <= max) || (zero_ok && v == 0))) {
@@ -143,20 +142,21 @@ static void store_int(void *p, unsigned size, int64_t v)
     uint16_t u16 = (uint16_t)v;
     uint32_t u32 = (uint32_t)v;
     uint64_t u64 = (uint64_t)v;
-    const void *src = size == 1 ? (const void *)&u8
-                    : size == 2 ? (const void *)&u16
-                    : size == 4 ? (const void *)&u32
-                                : (const void *)&u64;
+    const void *src = size == 1   ? (const void *)&u8
+                      : size == 2 ? (const void *)&u16
+                      : size == 4 ? (const void *)&u32
+                                  : (const void *)&u64;
     memcpy(p, src, size);
 }
 
 static int apply_bool(const struct cfgp_line *l, void *p)
 {
-    static const struct { const char *text; bool v; } words[] = {
-        {"true", true}, {"false", false}, {"1", true}, {"0", false}};
+    static const struct {
+        const char *text;
+        bool v;
+    } words[] = {{"true", true}, {"false", false}, {"1", true}, {"0", false}};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
-        if (strlen(words[i].text) == l->val_len &&
-            memcmp(words[i].text, l->val, l->val_len) == 0) {
+        if (strlen(words[i].text) == l->val_len && memcmp(words[i].text, l->val, l->val_len) == 0) {
             if (l->o->field_size == sizeof(bool))
                 memcpy(p, &words[i].v, sizeof(bool));
             else
@@ -202,8 +202,10 @@ static int apply_string(const struct cfgp_line *l, void *p)
 /* N followed by h, d, w, m (30 days) or y (365 days), converted to seconds. */
 static int apply_duration(const struct cfgp_line *l, void *p)
 {
-    static const struct { char unit; int64_t secs; } units[] = {
-        {'h', 3600}, {'d', 86400}, {'w', 604800}, {'m', 2592000}, {'y', 31536000}};
+    static const struct {
+        char unit;
+        int64_t secs;
+    } units[] = {{'h', 3600}, {'d', 86400}, {'w', 604800}, {'m', 2592000}, {'y', 31536000}};
     int64_t n = 0;
     if (l->val_len >= 2 && cfg_parse__decimal(l->val, l->val_len - 1, &n) && n > 0) {
         for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
@@ -241,20 +243,16 @@ static int apply_enum(const struct cfgp_line *l, void *p)
 typedef int (*value_fn)(const struct cfgp_line *l, void *field);
 
 static const value_fn generic[] = {
-    [CFG_T_BOOL] = apply_bool,         [CFG_T_INT] = apply_int,
-    [CFG_T_STRING] = apply_string,     [CFG_T_PATH] = apply_string,
-    [CFG_T_DURATION] = apply_duration, [CFG_T_ENUM] = apply_enum,
+    [CFG_T_BOOL] = apply_bool,   [CFG_T_INT] = apply_int,           [CFG_T_STRING] = apply_string,
+    [CFG_T_PATH] = apply_string, [CFG_T_DURATION] = apply_duration, [CFG_T_ENUM] = apply_enum,
 };
 
 typedef int (*special_fn)(const struct cfgp_line *l);
 
 static const special_fn specials[CFG_SP_COUNT_] = {
-    [CFG_SP_LISTENER] = cfg_parse__listener,
-    [CFG_SP_PORT] = cfg_parse__port,
-    [CFG_SP_BIND_ADDRESS] = cfg_parse__bind_address,
-    [CFG_SP_MOUNT_POINT] = cfg_parse__mount_point,
-    [CFG_SP_LOG_DEST] = cfg_parse__log_dest,
-    [CFG_SP_LOG_TYPE] = cfg_parse__log_type,
+    [CFG_SP_LISTENER] = cfg_parse__listener,         [CFG_SP_PORT] = cfg_parse__port,
+    [CFG_SP_BIND_ADDRESS] = cfg_parse__bind_address, [CFG_SP_MOUNT_POINT] = cfg_parse__mount_point,
+    [CFG_SP_LOG_DEST] = cfg_parse__log_dest,         [CFG_SP_LOG_TYPE] = cfg_parse__log_type,
     [CFG_SP_INCLUDE_DIR] = cfg_parse__include_dir,
 };
 
@@ -272,8 +270,8 @@ static int apply_supported(const struct cfgp_line *l)
         return cfg_parse__error(l, "'%s' needs a value",
                                 cfg_parse__quote(l->key, l->key_len, k, sizeof k));
     }
-    char *base = o->scope == CFG_SCOPE_LISTENER ? (char *)cfg_parse__listener_target(l)
-                                                 : (char *)l->x->c;
+    char *base =
+        o->scope == CFG_SCOPE_LISTENER ? (char *)cfg_parse__listener_target(l) : (char *)l->x->c;
     return generic[o->type](l, base + o->field);
 }
 
@@ -373,8 +371,7 @@ int cfg_parse_text(const char *name, const char *text, size_t len, const struct 
     return parse_main(name, text, len, io, out, d);
 }
 
-int cfg_parse_file(const char *path, const struct cfg_io *io, struct cfg *out,
-                   struct err_detail *d)
+int cfg_parse_file(const char *path, const struct cfg_io *io, struct cfg *out, struct err_detail *d)
 {
     char *data = NULL;
     size_t len = 0;

@@ -15,11 +15,9 @@
  * reason into *d. Ownership: *data and the *names array and each name are malloc'ed and
  * handed to the parser, which frees them. */
 struct cfg_io {
-    int (*read_file)(void *ud, const char *path, char **data, size_t *len,
-                     struct err_detail *d);
+    int (*read_file)(void *ud, const char *path, char **data, size_t *len, struct err_detail *d);
     /* Names (not paths) of the files ending in ".conf" in dir, any order. */
-    int (*list_dir)(void *ud, const char *dir, char ***names, size_t *count,
-                    struct err_detail *d);
+    int (*list_dir)(void *ud, const char *dir, char ***names, size_t *count, struct err_detail *d);
     void *ud;
 };
 

@@ -64,8 +64,10 @@ static int include_one(const struct cfgp_line *l, const char *dir, const char *n
     memset(&io_d, 0, sizeof io_d);
     int rc;
     if (strcmp(path, x->main_name) == 0) {
-        rc = cfg_parse__error(l, "'include_dir' must not contain the main configuration "
-                                 "file %.300s", path);
+        rc = cfg_parse__error(l,
+                              "'include_dir' must not contain the main configuration "
+                              "file %.300s",
+                              path);
         goto out;
     }
     rc = x->io->read_file(x->io->ud, path, &data, &len, &io_d);

@@ -33,11 +33,11 @@ struct cfgp_ctx {
     const char *main_name;
     const struct cfg_option *rows; /* the schema table */
     size_t n_rows;
-    bool *seen;               /* per global row: a value was given (duplicate check) */
+    bool *seen;                /* per global row: a value was given (duplicate check) */
     struct cfg_listener deflt; /* the implicit listener of port/bind_address */
-    bool deflt_explicit;      /* port or bind_address given */
-    char *deflt_note;         /* "file:line: 'key'" of the first other line that set it */
-    bool any_listener;        /* listener, port or bind_address seen: not local-only */
+    bool deflt_explicit;       /* port or bind_address given */
+    char *deflt_note;          /* "file:line: 'key'" of the first other line that set it */
+    bool any_listener;         /* listener, port or bind_address seen: not local-only */
     bool log_dest_set, log_type_set, log_file_seen;
 };
 
@@ -78,8 +78,8 @@ int cfg_parse__string(const struct cfgp_line *l, const char *s, size_t n, char *
 
 /* Parse n bytes at s as a strict decimal integer in [min, max] (or 0 when zero_ok);
  * on failure name the keyword and the allowed range. */
-int cfg_parse__int(const struct cfgp_line *l, const char *s, size_t n, int64_t min,
-                   int64_t max, bool zero_ok, int64_t *out);
+int cfg_parse__int(const struct cfgp_line *l, const char *s, size_t n, int64_t min, int64_t max,
+                   bool zero_ok, int64_t *out);
 
 /* The listener that listener-scoped options of this line apply to: the current block
  * of the file, or the implicit default listener (remembering the first such line). */

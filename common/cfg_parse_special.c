@@ -31,8 +31,8 @@ static bool same_text(const char *a, const char *b, size_t blen)
 }
 
 /* The listener already defined on port and address (addr NULL = all), or NULL. */
-static const struct cfg_listener *find_listener(const struct cfg *c, int64_t port,
-                                                const char *addr, size_t alen)
+static const struct cfg_listener *find_listener(const struct cfg *c, int64_t port, const char *addr,
+                                                size_t alen)
 {
     for (size_t i = 0; i < c->n_listeners; i++) {
         const struct cfg_listener *li = &c->listeners[i];
@@ -52,15 +52,16 @@ int cfg_parse__listener(const struct cfgp_line *l)
     size_t pos = 0, plen = 0, alen = 0, elen = 0;
     const char *port_s = next_token(l->val, l->val_len, &pos, &plen);
     const char *addr = next_token(l->val, l->val_len, &pos, &alen);
-    const char *extra = addr && addr[0] != '#' ? next_token(l->val, l->val_len, &pos, &elen)
-                                               : NULL;
+    const char *extra = addr && addr[0] != '#' ? next_token(l->val, l->val_len, &pos, &elen) : NULL;
     char q[80], a[80];
     int64_t port = -1;
     if (addr && addr[0] == '#')
         addr = NULL, alen = 0;
     if (!port_s || !cfg_parse__decimal(port_s, plen, &port) || port < 0 || port > 65535)
-        return cfg_parse__error(l, "'listener' port must be an integer from 1 to 65535, "
-                                   "not '%s'", cfg_parse__quote(port_s, plen, q, sizeof q));
+        return cfg_parse__error(l,
+                                "'listener' port must be an integer from 1 to 65535, "
+                                "not '%s'",
+                                cfg_parse__quote(port_s, plen, q, sizeof q));
     if (port == 0)
         return cfg_parse__error(l, "'listener' port 0 (a Unix socket) is not supported "
                                    "yet by midge");
@@ -76,10 +77,11 @@ int cfg_parse__listener(const struct cfgp_line *l)
     const struct cfg_listener *dup = find_listener(x->c, port, addr, alen);
     if (dup) {
         free(bind);
-        return cfg_parse__error(l, "a listener on port %lld (%s) is already defined at "
-                                   "%.400s:%d", (long long)port,
-                                addr ? cfg_parse__quote(addr, alen, a, sizeof a)
-                                     : "all addresses",
+        return cfg_parse__error(l,
+                                "a listener on port %lld (%s) is already defined at "
+                                "%.400s:%d",
+                                (long long)port,
+                                addr ? cfg_parse__quote(addr, alen, a, sizeof a) : "all addresses",
                                 dup->src_file, dup->src_line);
     }
     struct cfg *c = x->c;
@@ -159,9 +161,12 @@ struct word {
 };
 
 static const struct word dest_words[] = {
-    {"stdout", W_BITS, CFG_LOG_DEST_STDOUT}, {"stderr", W_BITS, CFG_LOG_DEST_STDERR},
-    {"syslog", W_BITS, CFG_LOG_DEST_SYSLOG}, {"topic", W_BITS, CFG_LOG_DEST_TOPIC},
-    {"file", W_FILE, CFG_LOG_DEST_FILE},     {"none", W_NONE, 0},
+    {"stdout", W_BITS, CFG_LOG_DEST_STDOUT},
+    {"stderr", W_BITS, CFG_LOG_DEST_STDERR},
+    {"syslog", W_BITS, CFG_LOG_DEST_SYSLOG},
+    {"topic", W_BITS, CFG_LOG_DEST_TOPIC},
+    {"file", W_FILE, CFG_LOG_DEST_FILE},
+    {"none", W_NONE, 0},
     {"dlt", W_NOT_YET, 0},
 };
 
@@ -211,13 +216,13 @@ int cfg_parse__log_dest(const struct cfgp_line *l)
 {
     size_t pos = 0, wlen = 0;
     const char *w = next_token(l->val, l->val_len, &pos, &wlen);
-    const struct word *hit = w ? find_word(dest_words, sizeof dest_words / sizeof *dest_words,
-                                           w, wlen)
-                               : NULL;
+    const struct word *hit =
+        w ? find_word(dest_words, sizeof dest_words / sizeof *dest_words, w, wlen) : NULL;
     char q[80];
     if (!hit || (hit->kind != W_FILE && pos != l->val_len))
-        return cfg_parse__error(l, "'log_dest' must be one of stdout, stderr, syslog, "
-                                   "topic, file PATH or none, not '%s'",
+        return cfg_parse__error(l,
+                                "'log_dest' must be one of stdout, stderr, syslog, "
+                                "topic, file PATH or none, not '%s'",
                                 cfg_parse__quote(l->val, l->val_len, q, sizeof q));
     if (hit->kind == W_NOT_YET)
         return cfg_parse__error(l, "'log_dest dlt' is not supported yet by midge");
@@ -240,13 +245,14 @@ int cfg_parse__log_dest(const struct cfgp_line *l)
 /* The first log_type line replaces the default; later ones add to it. */
 int cfg_parse__log_type(const struct cfgp_line *l)
 {
-    const struct word *hit = find_word(type_words, sizeof type_words / sizeof *type_words,
-                                       l->val, l->val_len);
+    const struct word *hit =
+        find_word(type_words, sizeof type_words / sizeof *type_words, l->val, l->val_len);
     char q[80];
     if (!hit)
-        return cfg_parse__error(l, "'log_type' must be one of error, warning, notice, "
-                                   "information, debug, subscribe, unsubscribe, websockets, "
-                                   "all or none, not '%s'",
+        return cfg_parse__error(l,
+                                "'log_type' must be one of error, warning, notice, "
+                                "information, debug, subscribe, unsubscribe, websockets, "
+                                "all or none, not '%s'",
                                 cfg_parse__quote(l->val, l->val_len, q, sizeof q));
     if (!l->x->log_type_set)
         l->x->c->log_type = 0;
@@ -254,8 +260,10 @@ int cfg_parse__log_type(const struct cfgp_line *l)
     if (hit->kind == W_NONE)
         l->x->c->log_type = 0;
     if (hit->kind == W_IGNORED)
-        cfg_parse__warn(l, "'log_type %s' is accepted for mosquitto compatibility and "
-                           "logs nothing", hit->text);
+        cfg_parse__warn(l,
+                        "'log_type %s' is accepted for mosquitto compatibility and "
+                        "logs nothing",
+                        hit->text);
     l->x->c->log_type |= hit->bits;
     return 0;
 }
@@ -270,14 +278,18 @@ int cfg_parse__finish(struct cfgp_ctx *x)
     if (!x->deflt_explicit && !x->deflt_note)
         return 0;
     if (!x->deflt_explicit && c->local_only) {
-        snprintf(w, sizeof w, "%s has no effect: no listener is configured, so midge runs "
-                              "in local-only mode", x->deflt_note);
+        snprintf(w, sizeof w,
+                 "%s has no effect: no listener is configured, so midge runs "
+                 "in local-only mode",
+                 x->deflt_note);
         cfg_parse__add_warning(c, xstrdup(w));
         return 0;
     }
     if (!x->deflt_explicit) {
-        snprintf(w, sizeof w, "%s before any 'listener' applies to a default listener on "
-                              "port %d (as in mosquitto)", x->deflt_note, DEFAULT_PORT);
+        snprintf(w, sizeof w,
+                 "%s before any 'listener' applies to a default listener on "
+                 "port %d (as in mosquitto)",
+                 x->deflt_note, DEFAULT_PORT);
         cfg_parse__add_warning(c, xstrdup(w));
     }
     struct cfg_listener *d = &x->deflt;
@@ -288,8 +300,8 @@ int cfg_parse__finish(struct cfgp_ctx *x)
     if (dup)
         return err_set(x->d, ERR_CONFIG, d->src_file, d->src_line,
                        "the default listener (port %u, %.200s) clashes with the listener "
-                       "defined at %.200s:%d", d->port, addr ? addr : "all addresses",
-                       dup->src_file, dup->src_line);
+                       "defined at %.200s:%d",
+                       d->port, addr ? addr : "all addresses", dup->src_file, dup->src_line);
     c->listeners = xrealloc(c->listeners, (c->n_listeners + 1) * sizeof *c->listeners);
     c->listeners[c->n_listeners++] = *d;
     cfg_parse__listener_defaults(d); /* ownership of its strings moved to c */

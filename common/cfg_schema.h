@@ -54,9 +54,9 @@ enum cfg_special {
 };
 
 enum cfg_status {
-    CFG_ST_SUPPORTED,   /* implemented */
-    CFG_ST_NOT_YET,     /* a mosquitto keyword midge refuses with "not supported yet" */
-    CFG_ST_IGNORED,     /* accepted with a warning and ignored (deprecated in mosquitto) */
+    CFG_ST_SUPPORTED, /* implemented */
+    CFG_ST_NOT_YET,   /* a mosquitto keyword midge refuses with "not supported yet" */
+    CFG_ST_IGNORED,   /* accepted with a warning and ignored (deprecated in mosquitto) */
 };
 
 /* One schema row. `field` is the offset of the value in struct cfg (or in struct
@@ -70,21 +70,21 @@ struct cfg_option {
     bool repeatable;
     int64_t min;
     int64_t max;
-    const char *default_text;        /* as the user would write it; NULL = none */
-    const char *const *enum_values;  /* NULL-terminated, for CFG_T_ENUM */
+    const char *default_text;       /* as the user would write it; NULL = none */
+    const char *const *enum_values; /* NULL-terminated, for CFG_T_ENUM */
     size_t field;
-    unsigned field_size;             /* sizeof the field (1, 2, 4, 8, or pointer) */
-    const char *doc;                 /* one or two sentences for docs and tooltips */
+    unsigned field_size; /* sizeof the field (1, 2, 4, 8, or pointer) */
+    const char *doc;     /* one or two sentences for docs and tooltips */
     /* Added after the first draft of this header: */
-    enum cfg_group group;            /* documentation section */
-    enum cfg_special special;        /* handler of a CFG_T_SPECIAL row */
-    const char *alias_of;            /* deprecated alias: the canonical keyword; else NULL */
-    bool prefix;                     /* name ends in '*': matches every keyword with that
+    enum cfg_group group;      /* documentation section */
+    enum cfg_special special;  /* handler of a CFG_T_SPECIAL row */
+    const char *alias_of;      /* deprecated alias: the canonical keyword; else NULL */
+    bool prefix;               /* name ends in '*': matches every keyword with that
                                       * prefix (plugin_opt_*, auth_opt_*) */
-    bool zero_ok;                    /* CFG_T_INT: 0 ("none") is valid besides [min, max] */
-    const int64_t *enum_codes;       /* CFG_T_ENUM: value stored for each enum_values entry
+    bool zero_ok;              /* CFG_T_INT: 0 ("none") is valid besides [min, max] */
+    const int64_t *enum_codes; /* CFG_T_ENUM: value stored for each enum_values entry
                                       * (NULL: the entry's index) */
-    const char *arg_text;            /* argument syntax for docs ("PORT [ADDRESS]"); NULL =
+    const char *arg_text;      /* argument syntax for docs ("PORT [ADDRESS]"); NULL =
                                       * derived from the type */
 };
 

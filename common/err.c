@@ -12,8 +12,8 @@ const char *err_name(int code)
     switch (code) {
     case ERR_OK:
         return "ERR_OK";
-#define X(name, c, text)                                                          \
-    case c:                                                                       \
+#define X(name, c, text) \
+    case c:              \
         return "ERR_" #name;
         ERR_MAP(X)
 #undef X
@@ -27,8 +27,8 @@ const char *err_str(int code)
     switch (code) {
     case ERR_OK:
         return "success";
-#define X(name, c, text)                                                          \
-    case c:                                                                       \
+#define X(name, c, text) \
+    case c:              \
         return text;
         ERR_MAP(X)
 #undef X

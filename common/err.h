@@ -8,28 +8,28 @@
 
 /* Every error code comes from this one list so err_name() and err_str() cannot drift.
  * 0 is success; errors are negative; counts are returned as >= 0. */
-#define ERR_MAP(X)                                                                \
-    X(NOMEM, -1, "out of memory")                                                 \
-    X(AGAIN, -2, "would block")                                                   \
-    X(MALFORMED, -3, "malformed input")                                           \
-    X(NOTSUP, -4, "not supported here")                                           \
-    X(INVAL, -5, "invalid argument")                                              \
-    X(RANGE, -6, "value out of range")                                            \
-    X(IO, -7, "input/output error")                                               \
-    X(PROTOCOL, -8, "protocol violation")                                         \
-    X(TOOBIG, -9, "too large")                                                    \
-    X(NOTFOUND, -10, "not found")                                                 \
-    X(EXISTS, -11, "already exists")                                              \
-    X(PERM, -12, "permission denied")                                             \
-    X(CLOSED, -13, "connection closed")                                           \
-    X(CONFLICT, -14, "changed since it was read")                                 \
-    X(TIMEOUT, -15, "timed out")                                                  \
-    X(ADDRINUSE, -16, "address already in use")                                   \
-    X(ADDRNOTAVAIL, -17, "address not available")                                 \
-    X(UTF8, -18, "invalid UTF-8")                                                 \
-    X(CONFIG, -19, "configuration error")                                         \
-    X(LIMIT, -20, "limit reached")                                                \
-    X(REFUSED, -21, "refused")                                                    \
+#define ERR_MAP(X)                                \
+    X(NOMEM, -1, "out of memory")                 \
+    X(AGAIN, -2, "would block")                   \
+    X(MALFORMED, -3, "malformed input")           \
+    X(NOTSUP, -4, "not supported here")           \
+    X(INVAL, -5, "invalid argument")              \
+    X(RANGE, -6, "value out of range")            \
+    X(IO, -7, "input/output error")               \
+    X(PROTOCOL, -8, "protocol violation")         \
+    X(TOOBIG, -9, "too large")                    \
+    X(NOTFOUND, -10, "not found")                 \
+    X(EXISTS, -11, "already exists")              \
+    X(PERM, -12, "permission denied")             \
+    X(CLOSED, -13, "connection closed")           \
+    X(CONFLICT, -14, "changed since it was read") \
+    X(TIMEOUT, -15, "timed out")                  \
+    X(ADDRINUSE, -16, "address already in use")   \
+    X(ADDRNOTAVAIL, -17, "address not available") \
+    X(UTF8, -18, "invalid UTF-8")                 \
+    X(CONFIG, -19, "configuration error")         \
+    X(LIMIT, -20, "limit reached")                \
+    X(REFUSED, -21, "refused")                    \
     X(AUTH, -22, "not authorised")
 
 enum err_code {
@@ -68,10 +68,10 @@ const char *err_detail_format(const struct err_detail *d, char *out, size_t outl
 void err_panic(const char *file, int line, const char *what) __attribute__((noreturn));
 
 #define PANIC(what) err_panic(__FILE__, __LINE__, (what))
-#define ASSERT(cond)                                                              \
-    do {                                                                          \
-        if (!(cond))                                                              \
-            err_panic(__FILE__, __LINE__, "assertion failed: " #cond);            \
+#define ASSERT(cond)                                                   \
+    do {                                                               \
+        if (!(cond))                                                   \
+            err_panic(__FILE__, __LINE__, "assertion failed: " #cond); \
     } while (0)
 
 #endif

@@ -23,10 +23,10 @@ void *xtrymalloc(size_t n);
 void *xtryrealloc(void *p, size_t n);
 
 /* Free *pp and set it to NULL; use it wherever a stale pointer could survive. */
-#define x_clear(pp)                                                               \
-    do {                                                                          \
-        free(*(pp));                                                              \
-        *(pp) = NULL;                                                             \
+#define x_clear(pp)   \
+    do {              \
+        free(*(pp));  \
+        *(pp) = NULL; \
     } while (0)
 
 #endif

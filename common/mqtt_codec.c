@@ -194,9 +194,8 @@ static int connect_vhdr(struct rd *r, struct mqtt_connect *c)
     if (!proto_known(&c->proto_name, c->proto_level)) {
         char name[16];
         safe_name(&c->proto_name, name, sizeof name);
-        return err_set(r->d, ERR_NOTSUP, NULL, 0,
-                       "CONNECT: unsupported protocol \"%s\" level %u", name,
-                       (unsigned)c->proto_level);
+        return err_set(r->d, ERR_NOTSUP, NULL, 0, "CONNECT: unsupported protocol \"%s\" level %u",
+                       name, (unsigned)c->proto_level);
     }
     if (rd_u8(r, &flags, "flags") < 0 || connect_flags(r, flags, c) < 0 ||
         rd_u16(r, &c->keepalive, "keep alive") < 0)
@@ -433,8 +432,8 @@ int mqtt_codec_decode(const struct mqtt_header *h, const uint8_t *body, uint8_t 
     memset(out, 0, sizeof *out);
     out->type = h->type;
     /* body may be NULL when remaining is 0; never do arithmetic on it then. */
-    struct rd r = {body, h->remaining ? body + h->remaining : body,
-                   mqtt_codec_type_name(h->type), d};
+    struct rd r = {body, h->remaining ? body + h->remaining : body, mqtt_codec_type_name(h->type),
+                   d};
     if (h->type != MQTT_PKT_CONNECT && (version < MQTT_V31 || version > MQTT_V5))
         return err_set(d, ERR_INVAL, NULL, 0, "%s: unsupported protocol level %u", r.pkt,
                        (unsigned)version);
@@ -492,9 +491,9 @@ bool mqtt_codec_unsub_next(struct mqtt_sub_iter *it, struct mqtt_bytes *out)
 const char *mqtt_codec_type_name(uint8_t type)
 {
     static const char *const names[16] = {
-        NULL,       "CONNECT",  "CONNACK",     "PUBLISH",  "PUBACK", "PUBREC",
-        "PUBREL",   "PUBCOMP",  "SUBSCRIBE",   "SUBACK",   "UNSUBSCRIBE",
-        "UNSUBACK", "PINGREQ",  "PINGRESP",    "DISCONNECT", "AUTH",
+        NULL,      "CONNECT",  "CONNACK",    "PUBLISH", "PUBACK",      "PUBREC",
+        "PUBREL",  "PUBCOMP",  "SUBSCRIBE",  "SUBACK",  "UNSUBSCRIBE", "UNSUBACK",
+        "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH",
     };
     return type < 16 && names[type] ? names[type] : "UNKNOWN";
 }

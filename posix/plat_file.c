@@ -92,8 +92,7 @@ static int read_fd(int fd, size_t hint, size_t max, char **data, size_t *len)
     return 0;
 }
 
-int plat_file_read_all(const char *path, size_t max, char **data, size_t *len,
-                       struct err_detail *d)
+int plat_file_read_all(const char *path, size_t max, char **data, size_t *len, struct err_detail *d)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -153,8 +152,7 @@ static int sync_dir(const char *dir)
 static int fill_temp(int fd, const void *data, size_t len, unsigned mode)
 {
     /* mkostemp creates 0600; fchmod sets the exact mode, independent of the umask. */
-    if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || write_all(fd, data, len) < 0 ||
-        fsync(fd) < 0) {
+    if (fchmod(fd, (mode_t)(mode & 07777)) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         int e = errno;
         close(fd);
         errno = e;

@@ -36,8 +36,7 @@ static int gai_to_err(int gai, struct err_detail *d, const char *host)
     int code = ERR_NOTFOUND;
     if (gai == EAI_MEMORY)
         code = ERR_NOMEM;
-    else if (gai == EAI_FAMILY || gai == EAI_SERVICE || gai == EAI_BADFLAGS ||
-             gai == EAI_SOCKTYPE)
+    else if (gai == EAI_FAMILY || gai == EAI_SERVICE || gai == EAI_BADFLAGS || gai == EAI_SOCKTYPE)
         code = ERR_INVAL;
     if (gai == EAI_SYSTEM)
         return posix__err(d, ERR_NOTFOUND, errno, host);
@@ -172,8 +171,7 @@ int plat_sock_accept(plat_sock *listener, plat_sock **out, struct plat_addr *pee
     struct sockaddr_storage ss;
     for (;;) {
         socklen_t len = sizeof ss;
-        int fd = accept4(listener->fd, (struct sockaddr *)&ss, &len,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(listener->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             if (peer)
                 addr_store(peer, &ss, len);

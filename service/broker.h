@@ -37,18 +37,18 @@ struct listener {
 
 /* State of an outbound QoS 1/2 (or queued QoS 0) message in a session queue. */
 enum qstate {
-    Q_QUEUED = 0,   /* not sent yet */
-    Q_WAIT_ACK,     /* PUBLISH sent, awaiting PUBACK (QoS 1) or PUBREC (QoS 2) */
-    Q_WAIT_COMP,    /* PUBREL sent, awaiting PUBCOMP */
-    Q_DONE,         /* acknowledged; popped once it reaches the head */
+    Q_QUEUED = 0, /* not sent yet */
+    Q_WAIT_ACK,   /* PUBLISH sent, awaiting PUBACK (QoS 1) or PUBREC (QoS 2) */
+    Q_WAIT_COMP,  /* PUBREL sent, awaiting PUBCOMP */
+    Q_DONE,       /* acknowledged; popped once it reaches the head */
 };
 
 struct qentry {
-    struct msg *m;   /* owned reference */
-    uint16_t mid;    /* packet id once sent */
-    uint8_t qos;     /* delivery QoS */
-    uint8_t state;   /* enum qstate */
-    bool retain;     /* deliver with the retain flag (retained on subscribe) */
+    struct msg *m; /* owned reference */
+    uint16_t mid;  /* packet id once sent */
+    uint8_t qos;   /* delivery QoS */
+    uint8_t state; /* enum qstate */
+    bool retain;   /* deliver with the retain flag (retained on subscribe) */
 };
 
 /* Outbound queue of a session: a ring of entries. The first `sent` entries from the head
@@ -98,7 +98,7 @@ struct conn {
     plat_sock *sock;
     struct listener *lst;
     char addr[64];
-    uint8_t state; /* enum conn_state */
+    uint8_t state;   /* enum conn_state */
     uint8_t version; /* 3, 4, 5 after CONNECT */
     bool send_will;  /* will pending: published on any close but DISCONNECT */
     bool want_write; /* PLAT_EV_WRITE interest registered */
@@ -109,12 +109,12 @@ struct conn {
     struct buf in;  /* partial packet carried over between reads */
     struct buf out; /* encoded packets not yet written */
     struct session *sess;
-    struct msg *will; /* owned; topic already mounted */
-    char *username;   /* owned */
+    struct msg *will;         /* owned; topic already mounted */
+    char *username;           /* owned */
     const char *close_reason; /* static text for the disconnect log line */
-    struct link all_link;   /* broker.conns or broker.closing */
-    struct link flush_link; /* broker.flush when out has data to write */
-    struct link ka_link;    /* keepalive wheel slot */
+    struct link all_link;     /* broker.conns or broker.closing */
+    struct link flush_link;   /* broker.flush when out has data to write */
+    struct link ka_link;      /* keepalive wheel slot */
     size_t ka_slot;
 };
 
@@ -123,12 +123,12 @@ struct conn {
 
 struct broker {
     plat_loop *loop;
-    struct cfg cfg;           /* owned current configuration */
-    const char *config_path;  /* borrowed from argv; NULL = built-in defaults */
+    struct cfg cfg;          /* owned current configuration */
+    const char *config_path; /* borrowed from argv; NULL = built-in defaults */
     bool verbose;
     uint16_t cli_ports[10];
     size_t n_cli_ports;
-    bool allow_anonymous;     /* resolved from cfg and local-only mode */
+    bool allow_anonymous; /* resolved from cfg and local-only mode */
 
     struct listener **listeners;
     size_t n_listeners;
@@ -157,8 +157,14 @@ struct broker {
 };
 
 /* Lists ------------------------------------------------------------------------------ */
-static inline void link_init(struct link *l) { l->prev = l->next = l; }
-static inline bool link_linked(const struct link *l) { return l->next != l; }
+static inline void link_init(struct link *l)
+{
+    l->prev = l->next = l;
+}
+static inline bool link_linked(const struct link *l)
+{
+    return l->next != l;
+}
 static inline void link_remove(struct link *l)
 {
     l->prev->next = l->next;

@@ -14,8 +14,7 @@ static int read_file(void *ud, const char *path, char **data, size_t *len, struc
     return plat_file_read_all(path, MAX_CONFIG_BYTES, data, len, d);
 }
 
-static int list_dir(void *ud, const char *dir, char ***names, size_t *count,
-                    struct err_detail *d)
+static int list_dir(void *ud, const char *dir, char ***names, size_t *count, struct err_detail *d)
 {
     (void)ud;
     return plat_dir_list(dir, ".conf", names, count, d);

@@ -197,8 +197,8 @@ static long process(struct conn *c, const uint8_t *data, size_t len)
         uint32_t maxp = c->b->cfg.max_packet_size;
         if (maxp && total > maxp) {
             log_notice("client=%s addr=%s packet of %llu bytes exceeds max_packet_size %u",
-                       c->sess ? c->sess->client_id : "?", c->addr,
-                       (unsigned long long)total, maxp);
+                       c->sess ? c->sess->client_id : "?", c->addr, (unsigned long long)total,
+                       maxp);
             conn_close(c, "packet too large");
             return ERR_TOOBIG;
         }

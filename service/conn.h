@@ -19,12 +19,15 @@ void conn_accept_all(struct listener *lst);
 int conn_send(struct conn *c, const struct mqtt_packet *p);
 /* Append a PUBLISH of m at qos with packet id mid (0 for QoS 0), the dup and retain
  * flags; the topic is stripped of the listener's mount point. m is borrowed. */
-void conn_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_t mid,
-                       bool dup, bool retain);
+void conn_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_t mid, bool dup,
+                       bool retain);
 /* Append a PUBACK/PUBREC/PUBREL/PUBCOMP for mid. */
 void conn_send_ack(struct conn *c, uint8_t type, uint16_t mid);
 /* Bytes waiting in c's output buffer. */
-static inline size_t conn_out_pending(const struct conn *c) { return buf_size(&c->out); }
+static inline size_t conn_out_pending(const struct conn *c)
+{
+    return buf_size(&c->out);
+}
 /* True when c's unsent output passed the slow-consumer limit: QoS 0 deliveries to it are
  * dropped (and counted) until it catches up. */
 bool conn_out_is_congested(const struct conn *c);

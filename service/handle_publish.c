@@ -26,8 +26,8 @@ static struct msg *make_msg(struct conn *c, const struct mqtt_publish *p)
 {
     const char *mp = c->lst->cfg.mount_point;
     if (!mp)
-        return msg_new((const char *)p->topic.p, p->topic.len, p->payload, p->payload_len,
-                       p->qos, p->retain, broker_next_msg_id(c->b));
+        return msg_new((const char *)p->topic.p, p->topic.len, p->payload, p->payload_len, p->qos,
+                       p->retain, broker_next_msg_id(c->b));
     size_t mlen = strlen(mp);
     char *topic = xmalloc(mlen + p->topic.len);
     memcpy(topic, mp, mlen);
@@ -104,8 +104,8 @@ int handle_pub_ack(struct conn *c, uint8_t type, const struct mqtt_ack *p)
     }
     int rc = session_ack(s, type, p->packet_id);
     if (rc == ERR_NOTFOUND) {
-        log_debug("client=%s %s for unknown packet id %u", s->client_id,
-                  mqtt_codec_type_name(type), p->packet_id);
+        log_debug("client=%s %s for unknown packet id %u", s->client_id, mqtt_codec_type_name(type),
+                  p->packet_id);
         /* Keep a confused client's QoS 2 flow moving rather than leave it hanging. */
         if (type == MQTT_PKT_PUBREC)
             conn_send_ack(c, MQTT_PKT_PUBREL, p->packet_id);

@@ -55,8 +55,7 @@ static int bind_one(struct broker *b, const struct cfg_listener *lc, const struc
     struct err_detail d = {{0}, {0}, 0};
     int rc = plat_sock_listen(b->loop, a, BACKLOG, &l->sock, &d);
     if (rc < 0) {
-        log_error("cannot listen on %s: %s%s%s", l->name, err_str(rc), d.msg[0] ? ": " : "",
-                  d.msg);
+        log_error("cannot listen on %s: %s%s%s", l->name, err_str(rc), d.msg[0] ? ": " : "", d.msg);
         listener_free(l);
         return rc;
     }
@@ -101,8 +100,8 @@ static int open_local_only(struct broker *b)
     int opened = 0;
     for (size_t i = 0; i < nports; i++) {
         for (size_t h = 0; h < 2; h++) {
-            struct cfg_listener lc = {.port = ports[i], .bind_address = (char *)hosts[h],
-                                      .max_connections = -1};
+            struct cfg_listener lc = {
+                .port = ports[i], .bind_address = (char *)hosts[h], .max_connections = -1};
             if (open_listener(b, &lc) == 0)
                 opened++;
         }

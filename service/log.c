@@ -24,14 +24,20 @@ static struct {
     bool syslog_open;
 } g_log = {CFG_LOG_DEST_STDERR,
            CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO,
-           true, NULL, NULL, false};
+           true,
+           NULL,
+           NULL,
+           false};
 
 static unsigned class_bit(enum log_class cls)
 {
     static const unsigned bits[] = {
-        [LOG_ERROR] = CFG_LOG_TYPE_ERROR,         [LOG_WARNING] = CFG_LOG_TYPE_WARNING,
-        [LOG_NOTICE] = CFG_LOG_TYPE_NOTICE,       [LOG_INFO] = CFG_LOG_TYPE_INFO,
-        [LOG_DEBUG] = CFG_LOG_TYPE_DEBUG,         [LOG_SUBSCRIBE] = CFG_LOG_TYPE_SUBSCRIBE,
+        [LOG_ERROR] = CFG_LOG_TYPE_ERROR,
+        [LOG_WARNING] = CFG_LOG_TYPE_WARNING,
+        [LOG_NOTICE] = CFG_LOG_TYPE_NOTICE,
+        [LOG_INFO] = CFG_LOG_TYPE_INFO,
+        [LOG_DEBUG] = CFG_LOG_TYPE_DEBUG,
+        [LOG_SUBSCRIBE] = CFG_LOG_TYPE_SUBSCRIBE,
         [LOG_UNSUBSCRIBE] = CFG_LOG_TYPE_UNSUBSCRIBE,
     };
     return bits[cls];
@@ -40,9 +46,9 @@ static unsigned class_bit(enum log_class cls)
 static enum plat_log_level syslog_level(enum log_class cls)
 {
     static const enum plat_log_level levels[] = {
-        [LOG_ERROR] = PLAT_LOG_ERROR,   [LOG_WARNING] = PLAT_LOG_WARNING,
-        [LOG_NOTICE] = PLAT_LOG_NOTICE, [LOG_INFO] = PLAT_LOG_INFO,
-        [LOG_DEBUG] = PLAT_LOG_DEBUG,   [LOG_SUBSCRIBE] = PLAT_LOG_INFO,
+        [LOG_ERROR] = PLAT_LOG_ERROR,      [LOG_WARNING] = PLAT_LOG_WARNING,
+        [LOG_NOTICE] = PLAT_LOG_NOTICE,    [LOG_INFO] = PLAT_LOG_INFO,
+        [LOG_DEBUG] = PLAT_LOG_DEBUG,      [LOG_SUBSCRIBE] = PLAT_LOG_INFO,
         [LOG_UNSUBSCRIBE] = PLAT_LOG_INFO,
     };
     return levels[cls];

@@ -36,10 +36,10 @@ void log_write(enum log_class cls, const char *fmt, ...) __attribute__((format(p
 #define log_warn(...) log_write(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_write(LOG_NOTICE, __VA_ARGS__)
 #define log_info(...) log_write(LOG_INFO, __VA_ARGS__)
-#define log_debug(...)                                                            \
-    do {                                                                          \
-        if (log_enabled(LOG_DEBUG))                                               \
-            log_write(LOG_DEBUG, __VA_ARGS__);                                    \
+#define log_debug(...)                         \
+    do {                                       \
+        if (log_enabled(LOG_DEBUG))            \
+            log_write(LOG_DEBUG, __VA_ARGS__); \
     } while (0)
 
 #endif

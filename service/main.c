@@ -22,17 +22,18 @@ struct args {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "midge %s - MQTT 3.1/3.1.1 broker\n\n"
-               "Usage: midge [-c FILE] [-d] [-p PORT]... [-t] [-v]\n"
-               "  -c, --config-file FILE  read configuration (mosquitto.conf syntax)\n"
-               "  -d, --daemon            run in the background\n"
-               "  -p, --port PORT         local-only listener port (repeatable, up to 10;\n"
-               "                          ignored when the configuration has listeners)\n"
-               "  -t, --test-config       check the configuration and exit (0 = valid)\n"
-               "  -v, --verbose           log everything (log_type all)\n"
-               "  -h, --help              show this help\n"
-               "      --version           show the version\n"
-               "Without -c, midge listens on 127.0.0.1 and ::1 port 1883 only.\n",
+    fprintf(f,
+            "midge %s - MQTT 3.1/3.1.1 broker\n\n"
+            "Usage: midge [-c FILE] [-d] [-p PORT]... [-t] [-v]\n"
+            "  -c, --config-file FILE  read configuration (mosquitto.conf syntax)\n"
+            "  -d, --daemon            run in the background\n"
+            "  -p, --port PORT         local-only listener port (repeatable, up to 10;\n"
+            "                          ignored when the configuration has listeners)\n"
+            "  -t, --test-config       check the configuration and exit (0 = valid)\n"
+            "  -v, --verbose           log everything (log_type all)\n"
+            "  -h, --help              show this help\n"
+            "      --version           show the version\n"
+            "Without -c, midge listens on 127.0.0.1 and ::1 port 1883 only.\n",
             MIDGE_VERSION);
 }
 

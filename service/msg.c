@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct msg *msg_new(const char *topic, size_t tlen, const void *payload, size_t plen,
-                    uint8_t qos, bool retain, uint64_t id)
+struct msg *msg_new(const char *topic, size_t tlen, const void *payload, size_t plen, uint8_t qos,
+                    bool retain, uint64_t id)
 {
     /* The header declares topic_len as 16 bits and payload_len as 32 bits: callers
      * check peer sizes against the MQTT limits long before they get here. */

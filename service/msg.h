@@ -13,12 +13,12 @@
  * NUL-terminated for convenience (MQTT topics cannot contain U+0000). */
 struct msg {
     uint32_t refcount;
-    uint8_t qos;        /* QoS it was published with */
-    bool retain;        /* retain flag as published */
+    uint8_t qos; /* QoS it was published with */
+    bool retain; /* retain flag as published */
     uint16_t topic_len;
     uint32_t payload_len;
-    uint64_t id;        /* broker-unique store id (persistence, tracing) */
-    int64_t expiry_at;  /* MQTT 5 message expiry (wall ms), 0 = never */
+    uint64_t id;       /* broker-unique store id (persistence, tracing) */
+    int64_t expiry_at; /* MQTT 5 message expiry (wall ms), 0 = never */
     const char *topic;
     const uint8_t *payload;
 };
@@ -26,8 +26,8 @@ struct msg {
 /* Create a message with refcount 1 by copying topic (tlen bytes) and payload (plen bytes,
  * may be NULL when 0). The caller owns the returned reference. Aborts on exhaustion;
  * callers check sizes against configured limits first. */
-struct msg *msg_new(const char *topic, size_t tlen, const void *payload, size_t plen,
-                    uint8_t qos, bool retain, uint64_t id);
+struct msg *msg_new(const char *topic, size_t tlen, const void *payload, size_t plen, uint8_t qos,
+                    bool retain, uint64_t id);
 /* Take another reference; returns m. */
 struct msg *msg_ref(struct msg *m);
 /* Drop a reference; frees at zero. NULL is a no-op. */

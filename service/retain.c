@@ -58,8 +58,8 @@ static void node_free(struct retain_node *n)
 }
 
 /* Find the node of topic t (tlen bytes), creating the path when `create` is set. */
-static struct retain_node *node_for_topic(struct retain_store *rs, const char *t,
-                                          size_t tlen, bool create)
+static struct retain_node *node_for_topic(struct retain_store *rs, const char *t, size_t tlen,
+                                          bool create)
 {
     struct retain_node *n = rs->root;
     const char *p = t, *end = t + tlen;
@@ -100,8 +100,8 @@ static bool is_dollar(const struct retain_node *n)
 
 /* The child of p after prev (first when prev is NULL), skipping '$' levels when
  * skip_dollar is set (the '$' rule for wildcards at the root). */
-static struct retain_node *next_child(const struct retain_node *p,
-                                      const struct retain_node *prev, bool skip_dollar)
+static struct retain_node *next_child(const struct retain_node *p, const struct retain_node *prev,
+                                      bool skip_dollar)
 {
     const struct level_key *k = prev ? &prev->key : NULL;
 
@@ -115,8 +115,7 @@ static struct retain_node *next_child(const struct retain_node *p,
 
 /* The pre-order successor of n inside the subtree of top, or NULL when done. It
  * climbs through parent pointers, so a walk needs no stack however deep the tree. */
-static struct retain_node *walk_next(const struct retain_store *rs,
-                                     const struct retain_node *n,
+static struct retain_node *walk_next(const struct retain_store *rs, const struct retain_node *n,
                                      const struct retain_node *top, bool dollar_rule)
 {
     /* Pre-order: go down first, else to the next sibling of the nearest ancestor that
@@ -157,8 +156,8 @@ static void visit_one(const struct retain_node *n, struct visit_ctx *vc)
 
 /* Walk the filter levels from p (up to end) below n. Exact levels are followed in the
  * loop; '+' recurses once per child, so the depth is bounded by the filter's levels. */
-static void match_below(const struct retain_store *rs, const struct retain_node *n,
-                        const char *p, const char *end, struct visit_ctx *vc)
+static void match_below(const struct retain_store *rs, const struct retain_node *n, const char *p,
+                        const char *end, struct visit_ctx *vc)
 {
     for (;;) {
         const char *slash = memchr(p, '/', (size_t)(end - p));
@@ -256,10 +255,10 @@ int retain_set(struct retain_store *rs, struct msg *m)
 
 /* The filter drives the walk: exact levels are single lookups, so a filter without
  * wildcards costs one lookup per level whatever the size of the store. */
-size_t retain_match(const struct retain_store *rs, const char *f, size_t flen,
-                    retain_visit_cb cb, void *ud)
+size_t retain_match(const struct retain_store *rs, const char *f, size_t flen, retain_visit_cb cb,
+                    void *ud)
 {
-    struct visit_ctx vc = { .cb = cb, .ud = ud, .hits = 0 };
+    struct visit_ctx vc = {.cb = cb, .ud = ud, .hits = 0};
     match_below(rs, rs->root, f, f + flen, &vc);
     return vc.hits;
 }
@@ -267,7 +266,7 @@ size_t retain_match(const struct retain_store *rs, const char *f, size_t flen,
 /* A '#' walk from the root without the '$' rule: persistence wants "$SYS" too. */
 size_t retain_foreach(const struct retain_store *rs, retain_visit_cb cb, void *ud)
 {
-    struct visit_ctx vc = { .cb = cb, .ud = ud, .hits = 0 };
+    struct visit_ctx vc = {.cb = cb, .ud = ud, .hits = 0};
     visit_subtree(rs, rs->root, false, &vc);
     return vc.hits;
 }

@@ -25,8 +25,8 @@ int retain_set(struct retain_store *rs, struct msg *m);
 /* Call cb for each retained message whose topic matches filter f (flen bytes, valid);
  * the '$' rule of mqtt_topic_matches applies. The message is borrowed for the call.
  * Returns the number of messages visited. cb must not modify the store. */
-size_t retain_match(const struct retain_store *rs, const char *f, size_t flen,
-                    retain_visit_cb cb, void *ud);
+size_t retain_match(const struct retain_store *rs, const char *f, size_t flen, retain_visit_cb cb,
+                    void *ud);
 /* Call cb for every retained message (persistence, debugging). */
 size_t retain_foreach(const struct retain_store *rs, retain_visit_cb cb, void *ud);
 /* Number of retained messages and the payload bytes they hold. */

@@ -43,8 +43,7 @@ size_t route_publish(struct broker *b, struct msg *m)
     for (size_t i = 0; i < n; i++) {
         struct session *s = b->matches[i];
         uint8_t granted = s->match_qos;
-        uint8_t qos = b->cfg.upgrade_outgoing_qos ? granted
-                                                  : (m->qos < granted ? m->qos : granted);
+        uint8_t qos = b->cfg.upgrade_outgoing_qos ? granted : (m->qos < granted ? m->qos : granted);
         session_deliver(s, m, qos, false);
     }
     b->n_matches = 0;
@@ -60,8 +59,8 @@ struct retained_ctx {
 static void on_retained(struct msg *m, void *ud)
 {
     struct retained_ctx *x = ud;
-    uint8_t qos = x->b->cfg.upgrade_outgoing_qos ? x->granted
-                                                 : (m->qos < x->granted ? m->qos : x->granted);
+    uint8_t qos =
+        x->b->cfg.upgrade_outgoing_qos ? x->granted : (m->qos < x->granted ? m->qos : x->granted);
     session_deliver(x->s, m, qos, true);
 }
 

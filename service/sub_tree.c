@@ -133,8 +133,7 @@ static bool node_is_empty(const struct sub_node *n)
 /* Find the node of filter f (flen bytes), creating the path when `create` is set;
  * NULL when absent and not created. Levels are split on '/', so "a//b", "/" and a
  * trailing '/' produce empty levels, which are ordinary levels here. */
-static struct sub_node *node_for_filter(struct sub_tree *t, const char *f, size_t flen,
-                                        bool create)
+static struct sub_node *node_for_filter(struct sub_tree *t, const char *f, size_t flen, bool create)
 {
     struct sub_node *n = t->root;
     const char *p = f, *end = f + flen;
@@ -257,7 +256,7 @@ static void entry_append(struct sub_node *n, void *s, uint8_t options, uint32_t 
         n->subs = xrealloc(n->subs, n->subs_cap * sizeof(*n->subs));
     }
     uint32_t pos = n->nsubs++;
-    n->subs[pos] = (struct sub_entry){ .subscriber = s, .sub_id = sub_id, .options = options };
+    n->subs[pos] = (struct sub_entry){.subscriber = s, .sub_id = sub_id, .options = options};
     if (n->index && n->nsubs * 2u <= n->index_mask + 1)
         index_insert(n, pos);
     else if (n->index || n->nsubs >= SUB_INDEX_MIN)
@@ -324,8 +323,8 @@ void sub_tree_free(struct sub_tree *t)
 
 /* Creating the path first and then finding the subscriber keeps the common cases to
  * one walk: a new subscription appends, a repeated one rewrites in place. */
-int sub_tree_add(struct sub_tree *t, const char *f, size_t flen, void *subscriber,
-                 uint8_t options, uint32_t sub_id, bool *replaced)
+int sub_tree_add(struct sub_tree *t, const char *f, size_t flen, void *subscriber, uint8_t options,
+                 uint32_t sub_id, bool *replaced)
 {
     struct sub_node *n = node_for_filter(t, f, flen, true);
     uint32_t pos = entry_find(n, subscriber);
@@ -376,8 +375,7 @@ static void report_final(const struct sub_node *n, struct match_ctx *mc)
 /* Match the topic levels from p onwards below n. The exact branch is followed in the
  * loop and only '+' branches recurse, so the depth is bounded by the number of '+'
  * levels in the stored filters. `wild` is false only for the root of a '$' topic. */
-static void match_below(const struct sub_node *n, const char *p, bool wild,
-                        struct match_ctx *mc)
+static void match_below(const struct sub_node *n, const char *p, bool wild, struct match_ctx *mc)
 {
     for (;;) {
         const char *slash = memchr(p, '/', (size_t)(mc->end - p));
@@ -403,10 +401,10 @@ static void match_below(const struct sub_node *n, const char *p, bool wild,
     }
 }
 
-size_t sub_tree_match(const struct sub_tree *t, const char *tn, size_t tlen,
-                      sub_tree_match_cb cb, void *ud)
+size_t sub_tree_match(const struct sub_tree *t, const char *tn, size_t tlen, sub_tree_match_cb cb,
+                      void *ud)
 {
-    struct match_ctx mc = { .end = tn + tlen, .cb = cb, .ud = ud, .hits = 0 };
+    struct match_ctx mc = {.end = tn + tlen, .cb = cb, .ud = ud, .hits = 0};
 
     /* MQTT-4.7.2-1: filters starting with a wildcard never match "$..." topics. */
     match_below(t->root, tn, !(tlen > 0 && tn[0] == '$'), &mc);

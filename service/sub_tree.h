@@ -15,8 +15,7 @@ struct sub_tree;
  * stored (bits 0-1 granted QoS; MQTT 5 flags above), `sub_id` the MQTT 5 subscription
  * identifier (0 = none). One subscriber may be reported several times when several of
  * its filters match: the caller merges (MQTT-3.3.5-1). */
-typedef void (*sub_tree_match_cb)(void *subscriber, uint8_t options, uint32_t sub_id,
-                                  void *ud);
+typedef void (*sub_tree_match_cb)(void *subscriber, uint8_t options, uint32_t sub_id, void *ud);
 
 /* Create an empty tree; the caller owns it (sub_tree_free). Aborts on exhaustion. */
 struct sub_tree *sub_tree_new(void);
@@ -27,16 +26,16 @@ void sub_tree_free(struct sub_tree *t);
  * mqtt_topic_is_valid_filter; borrowed, copied). Sets *replaced (may be NULL) when the
  * subscriber already had this exact filter, whose options are then replaced.
  * Returns 0. */
-int sub_tree_add(struct sub_tree *t, const char *f, size_t flen, void *subscriber,
-                 uint8_t options, uint32_t sub_id, bool *replaced);
+int sub_tree_add(struct sub_tree *t, const char *f, size_t flen, void *subscriber, uint8_t options,
+                 uint32_t sub_id, bool *replaced);
 /* Remove subscriber's subscription to exactly f. Returns 0, or ERR_NOTFOUND when it had
  * none. Empty nodes are pruned. */
 int sub_tree_remove(struct sub_tree *t, const char *f, size_t flen, void *subscriber);
 /* Report every subscription whose filter matches topic name tn (tlen bytes, valid).
  * Filters starting with a wildcard never match topics starting with '$'. Returns the
  * number of callbacks made. The callback must not modify the tree. */
-size_t sub_tree_match(const struct sub_tree *t, const char *tn, size_t tlen,
-                      sub_tree_match_cb cb, void *ud);
+size_t sub_tree_match(const struct sub_tree *t, const char *tn, size_t tlen, sub_tree_match_cb cb,
+                      void *ud);
 /* Number of (subscriber, filter) pairs stored. */
 size_t sub_tree_count(const struct sub_tree *t);
 

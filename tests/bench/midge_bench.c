@@ -27,9 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAGIC 0x4d424e43u /* "MBNC": marks a benchmark payload */
-#define HDR_LEN 20u       /* magic, publisher id, sequence (u32 each) + timestamp (u64) */
-#define MAX_OUT 65536u    /* stop generating while a publisher's output exceeds this */
+#define MAGIC 0x4d424e43u           /* "MBNC": marks a benchmark payload */
+#define HDR_LEN 20u                 /* magic, publisher id, sequence (u32 each) + timestamp (u64) */
+#define MAX_OUT 65536u              /* stop generating while a publisher's output exceeds this */
 #define DRAIN_IDLE_NS 3000000000ull /* give up draining after 3 s without progress */
 
 enum role { ROLE_PUB, ROLE_SUB };
@@ -148,8 +148,7 @@ static uint64_t hist_quantile(const uint64_t *h, uint64_t total, double q)
 
 static void watch(struct bench *b, struct client *c, bool out)
 {
-    struct epoll_event ev = {.events = EPOLLIN | (out ? (uint32_t)EPOLLOUT : 0u),
-                             .data.ptr = c};
+    struct epoll_event ev = {.events = EPOLLIN | (out ? (uint32_t)EPOLLOUT : 0u), .data.ptr = c};
     if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
         die("epoll_ctl");
     c->want_out = out;
@@ -365,8 +364,8 @@ static void on_packet(struct bench *b, struct client *c, const struct mqtt_packe
         uint16_t id = p->u.ack.packet_id;
         uint8_t want = p->type == MQTT_PKT_PUBACK ? 1 : 2;
         if (c->role != ROLE_PUB || c->pid_used[id] != want) {
-            fprintf(stderr, "midge-bench: unexpected %s for id %u\n",
-                    mqtt_codec_type_name(p->type), id);
+            fprintf(stderr, "midge-bench: unexpected %s for id %u\n", mqtt_codec_type_name(p->type),
+                    id);
             exit(2);
         }
         c->pid_used[id] = 0;
@@ -462,8 +461,8 @@ static void open_client(struct bench *b, struct client *c)
     if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
         die("epoll_ctl");
     char cid[64];
-    snprintf(cid, sizeof cid, "mb%d-%c%u", (int)getpid() % 100000,
-             c->role == ROLE_PUB ? 'p' : 's', c->id);
+    snprintf(cid, sizeof cid, "mb%d-%c%u", (int)getpid() % 100000, c->role == ROLE_PUB ? 'p' : 's',
+             c->id);
     struct mqtt_packet p = {.type = MQTT_PKT_CONNECT};
     p.u.connect.clean_start = true;
     p.u.connect.keepalive = 0;
@@ -573,51 +572,82 @@ static void loop(struct bench *b, bool pump, uint64_t deadline_ns)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: midge-bench [options]\n"
-            "  --host ADDR        broker IPv4 address (127.0.0.1)\n"
-            "  --port PORT        broker port (1883)\n"
-            "  --scenario NAME    fan-in (4 pub -> 1 sub on a wildcard) | fan-out (1 pub -> 16 sub)\n"
-            "  --pubs N --subs M  override the scenario's client counts\n"
-            "  --qos 0|1|2        QoS of publish and subscription (0)\n"
-            "  --messages N       messages per publisher (default 10000 unless --seconds)\n"
-            "  --seconds S        publish for S seconds instead\n"
-            "  --rate R           total publish rate in msg/s (default: as fast as possible)\n"
-            "  --size BYTES       payload size, >= %u (64)\n"
-            "  --window W         QoS 1/2 in-flight PUBLISHes per publisher (32)\n"
-            "  --e2e-window W     messages sent but not yet received, per subscriber (1000)\n"
-            "  --timeout S        hard limit on the whole run (120)\n"
-            "Exit status: 0 ok, 1 validation failed (loss at QoS 1/2, dup at QoS 2), 2 error.\n",
-            HDR_LEN);
+    fprintf(
+        f,
+        "Usage: midge-bench [options]\n"
+        "  --host ADDR        broker IPv4 address (127.0.0.1)\n"
+        "  --port PORT        broker port (1883)\n"
+        "  --scenario NAME    fan-in (4 pub -> 1 sub on a wildcard) | fan-out (1 pub -> 16 sub)\n"
+        "  --pubs N --subs M  override the scenario's client counts\n"
+        "  --qos 0|1|2        QoS of publish and subscription (0)\n"
+        "  --messages N       messages per publisher (default 10000 unless --seconds)\n"
+        "  --seconds S        publish for S seconds instead\n"
+        "  --rate R           total publish rate in msg/s (default: as fast as possible)\n"
+        "  --size BYTES       payload size, >= %u (64)\n"
+        "  --window W         QoS 1/2 in-flight PUBLISHes per publisher (32)\n"
+        "  --e2e-window W     messages sent but not yet received, per subscriber (1000)\n"
+        "  --timeout S        hard limit on the whole run (120)\n"
+        "Exit status: 0 ok, 1 validation failed (loss at QoS 1/2, dup at QoS 2), 2 error.\n",
+        HDR_LEN);
 }
 
 static void parse_args(struct opts *o, int argc, char **argv)
 {
     static const struct option lo[] = {
-        {"host", 1, 0, 'H'}, {"port", 1, 0, 'p'}, {"scenario", 1, 0, 's'},
-        {"pubs", 1, 0, 'P'}, {"subs", 1, 0, 'S'}, {"qos", 1, 0, 'q'},
+        {"host", 1, 0, 'H'},     {"port", 1, 0, 'p'},    {"scenario", 1, 0, 's'},
+        {"pubs", 1, 0, 'P'},     {"subs", 1, 0, 'S'},    {"qos", 1, 0, 'q'},
         {"messages", 1, 0, 'm'}, {"seconds", 1, 0, 't'}, {"rate", 1, 0, 'r'},
-        {"size", 1, 0, 'z'}, {"window", 1, 0, 'w'}, {"e2e-window", 1, 0, 'e'},
-        {"timeout", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"size", 1, 0, 'z'},     {"window", 1, 0, 'w'},  {"e2e-window", 1, 0, 'e'},
+        {"timeout", 1, 0, 'T'},  {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
     long pubs = -1, subs = -1;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (ch) {
-        case 'H': o->host = optarg; break;
-        case 'p': o->port = (uint16_t)strtoul(optarg, NULL, 10); break;
-        case 's': o->scenario = optarg; break;
-        case 'P': pubs = strtol(optarg, NULL, 10); break;
-        case 'S': subs = strtol(optarg, NULL, 10); break;
-        case 'q': o->qos = (uint8_t)strtoul(optarg, NULL, 10); break;
-        case 'm': o->messages = strtoull(optarg, NULL, 10); break;
-        case 't': o->seconds = strtod(optarg, NULL); break;
-        case 'r': o->rate = strtod(optarg, NULL); break;
-        case 'z': o->size = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'w': o->window = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'e': o->e2e_window = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'T': o->timeout_s = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); exit(2);
+        case 'H':
+            o->host = optarg;
+            break;
+        case 'p':
+            o->port = (uint16_t)strtoul(optarg, NULL, 10);
+            break;
+        case 's':
+            o->scenario = optarg;
+            break;
+        case 'P':
+            pubs = strtol(optarg, NULL, 10);
+            break;
+        case 'S':
+            subs = strtol(optarg, NULL, 10);
+            break;
+        case 'q':
+            o->qos = (uint8_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'm':
+            o->messages = strtoull(optarg, NULL, 10);
+            break;
+        case 't':
+            o->seconds = strtod(optarg, NULL);
+            break;
+        case 'r':
+            o->rate = strtod(optarg, NULL);
+            break;
+        case 'z':
+            o->size = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'w':
+            o->window = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'e':
+            o->e2e_window = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'T':
+            o->timeout_s = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            exit(2);
         }
     }
     if (strcmp(o->scenario, "fan-in") == 0) {
@@ -634,8 +664,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
         o->pubs = (uint32_t)pubs;
     if (subs > 0)
         o->subs = (uint32_t)subs;
-    if (o->qos > 2 || o->size < HDR_LEN || o->size > 65000 || o->window < 1 ||
-        o->window > 60000 || o->e2e_window < 1 || o->port == 0) {
+    if (o->qos > 2 || o->size < HDR_LEN || o->size > 65000 || o->window < 1 || o->window > 60000 ||
+        o->e2e_window < 1 || o->port == 0) {
         fprintf(stderr, "midge-bench: bad --qos, --size, --window, --e2e-window or --port\n");
         exit(2);
     }
@@ -653,8 +683,13 @@ int main(int argc, char **argv)
 {
     struct bench b;
     memset(&b, 0, sizeof b);
-    b.o = (struct opts){.host = "127.0.0.1", .port = 1883, .scenario = "fan-in", .size = 64,
-                        .window = 32, .e2e_window = 1000, .timeout_s = 120};
+    b.o = (struct opts){.host = "127.0.0.1",
+                        .port = 1883,
+                        .scenario = "fan-in",
+                        .size = 64,
+                        .window = 32,
+                        .e2e_window = 1000,
+                        .timeout_s = 120};
     parse_args(&b.o, argc, argv);
     snprintf(b.topic_base, sizeof b.topic_base, "bench/%d", (int)getpid());
     b.hist = calloc(HIST_BUCKETS, sizeof *b.hist);
@@ -728,15 +763,13 @@ int main(int argc, char **argv)
            b.o.scenario, b.o.qos, b.o.pubs, b.o.subs, b.o.size, (unsigned long long)sent,
            (unsigned long long)b.received, secs, rate, (unsigned long long)lost,
            (unsigned long long)dup, (unsigned long long)reord, (unsigned long long)inflight,
-           (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)p999,
-           b.o.rate);
+           (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)p999, b.o.rate);
     printf("# %s QoS %u: %llu published, %llu delivered in %.2f s = %.0f msg/s delivered; "
            "lost %llu, dup %llu, reordered %llu; latency p50 %llu us, p99 %llu us, "
            "p99.9 %llu us\n",
-           b.o.scenario, b.o.qos, (unsigned long long)sent, (unsigned long long)b.received,
-           secs, rate, (unsigned long long)lost, (unsigned long long)dup,
-           (unsigned long long)reord, (unsigned long long)p50, (unsigned long long)p99,
-           (unsigned long long)p999);
+           b.o.scenario, b.o.qos, (unsigned long long)sent, (unsigned long long)b.received, secs,
+           rate, (unsigned long long)lost, (unsigned long long)dup, (unsigned long long)reord,
+           (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)p999);
 
     for (uint32_t i = 0; i < b.n; i++) {
         struct mqtt_packet d = {.type = MQTT_PKT_DISCONNECT};
@@ -763,8 +796,7 @@ int main(int argc, char **argv)
         bad = true;
     }
     if (b.o.qos == 2 && dup > 0) {
-        fprintf(stderr, "midge-bench: FAIL: %llu duplicates at QoS 2\n",
-                (unsigned long long)dup);
+        fprintf(stderr, "midge-bench: FAIL: %llu duplicates at QoS 2\n", (unsigned long long)dup);
         bad = true;
     }
     return bad ? 1 : 0;

@@ -43,17 +43,17 @@ struct plat_sock {
 };
 
 struct fake_client {
-    plat_sock *sock;             /* broker side; NULL before accept and after close */
-    plat_sock *listener;         /* while pending (not accepted yet) */
+    plat_sock *sock;     /* broker side; NULL before accept and after close */
+    plat_sock *listener; /* while pending (not accepted yet) */
     struct fake_client *next_pending;
-    struct buf to_broker;        /* sent by the test, not yet read by the broker */
-    struct buf from_broker;      /* written by the broker, not yet taken by the test */
-    struct plat_addr peer;       /* the client's own address */
-    size_t window;               /* bytes the broker may still write; SIZE_MAX = any */
-    uint64_t write_calls;        /* plat_sock_write calls that accepted >= 1 byte */
-    bool client_closed;          /* fake_client_close: EOF after the pending input */
-    bool broker_closed;          /* plat_sock_close ran on the broker side */
-    bool refused;                /* its listener went away before accept */
+    struct buf to_broker;            /* sent by the test, not yet read by the broker */
+    struct buf from_broker;          /* written by the broker, not yet taken by the test */
+    struct plat_addr peer;           /* the client's own address */
+    size_t window;                   /* bytes the broker may still write; SIZE_MAX = any */
+    uint64_t write_calls;            /* plat_sock_write calls that accepted >= 1 byte */
+    bool client_closed;              /* fake_client_close: EOF after the pending input */
+    bool broker_closed;              /* plat_sock_close ran on the broker side */
+    bool refused;                    /* its listener went away before accept */
     struct fake_client *prev, *next; /* every client, for fake_reset */
 };
 
@@ -65,9 +65,9 @@ struct plat_timer {
     uint64_t repeat; /* 0 = one-shot */
     uint64_t seq;    /* start order: equal due times fire in the order they were armed */
     bool armed;
-    bool ready;                  /* in the expired list of the current pass */
-    plat_timer *prev, *next;     /* the loop's list of every timer */
-    plat_timer *rprev, *rnext;   /* the expired list */
+    bool ready;                /* in the expired list of the current pass */
+    plat_timer *prev, *next;   /* the loop's list of every timer */
+    plat_timer *rprev, *rnext; /* the expired list */
 };
 
 struct plat_loop {

@@ -96,8 +96,7 @@ void fake_fs_fail_writes(int err)
     g_write_error = err;
 }
 
-int plat_file_read_all(const char *path, size_t max, char **data, size_t *len,
-                       struct err_detail *d)
+int plat_file_read_all(const char *path, size_t max, char **data, size_t *len, struct err_detail *d)
 {
     const struct fake_file *f = file_find(path);
     if (!f)

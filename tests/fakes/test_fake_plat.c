@@ -34,7 +34,7 @@ static void test_timers_and_hook(void)
         plat_timer_new(loop, on_timer, (void *)&tags[i], &t[i]);
     plat_timer_start(t[0], 30, 0);
     plat_timer_start(t[1], 10, 0);
-    plat_timer_start(t[2], 10, 100); /* equal due: start order; then every 100 ms */
+    plat_timer_start(t[2], 10, 100);               /* equal due: start order; then every 100 ms */
     ASSERT_EQ_INT(plat_loop_run_once(loop, 0), 0); /* nothing due, no sleep */
     ASSERT_EQ_INT(g_hooks, 1);
     fake_time_advance(30);

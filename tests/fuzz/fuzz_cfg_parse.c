@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                               \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
+#define CHECK(cond)                                                                       \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
             fprintf(stderr, "%s:%d: fuzz check failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                              \
-        }                                                                         \
+            abort();                                                                      \
+        }                                                                                 \
     } while (0)
 
 /* The included file: the bytes after the first NUL of the input. */
@@ -84,7 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#define SEED(s) {s, sizeof s - 1}
+#define SEED(s)         \
+    {                   \
+        s, sizeof s - 1 \
+    }
 
 const struct fuzz_seed fuzz_seeds[] = {
     SEED("listener 1883\nmount_point a/\nmax_connections 10\nsocket_domain ipv4\n"),

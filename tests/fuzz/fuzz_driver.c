@@ -33,8 +33,8 @@ static size_t rng_below(size_t n)
 /* Apply one random mutation to buf (len bytes, capacity MAX_INPUT); returns the new len. */
 static size_t mutate(uint8_t *buf, size_t len)
 {
-    static const uint8_t interesting[] = {0x00, 0x01, 0x02, 0x7f, 0x80, 0xc0, 0xff, '/', '+', '#',
-                                          '$'};
+    static const uint8_t interesting[] = {0x00, 0x01, 0x02, 0x7f, 0x80, 0xc0,
+                                          0xff, '/',  '+',  '#',  '$'};
     size_t at = rng_below(len);
     switch (rng() % 8) {
     case 0: /* flip one bit */

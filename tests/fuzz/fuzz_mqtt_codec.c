@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                               \
-    do {                                                                          \
-        if (!(cond)) {                                                            \
+#define CHECK(cond)                                                                       \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
             fprintf(stderr, "%s:%d: fuzz check failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                              \
-        }                                                                         \
+            abort();                                                                      \
+        }                                                                                 \
     } while (0)
 
 /* Reference UTF-8 check written differently from common/utf8.c: decode each code point
@@ -27,8 +27,11 @@ static bool ref_utf8(const uint8_t *s, size_t len)
     size_t i = 0;
     while (i < len) {
         uint32_t cp = s[i];
-        size_t n = cp < 0x80 ? 1 : (cp >> 5) == 0x6 ? 2 : (cp >> 4) == 0xE ? 3
-                                 : (cp >> 3) == 0x1E ? 4 : 0;
+        size_t n = cp < 0x80           ? 1
+                   : (cp >> 5) == 0x6  ? 2
+                   : (cp >> 4) == 0xE  ? 3
+                   : (cp >> 3) == 0x1E ? 4
+                                       : 0;
         if (n == 0 || len - i < n)
             return false;
         if (n > 1)
@@ -242,34 +245,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#define S(s) {s, sizeof(s) - 1}
+#define S(s)             \
+    {                    \
+        s, sizeof(s) - 1 \
+    }
 
 /* Valid packets of every type and level, the starting points for mutation. */
 const struct fuzz_seed fuzz_seeds[] = {
-    S("\x10\x1a\x00\x04MQTT\x04\xee\x00\x3c\x00\x02" "c1\x00\x01w\x00\x01m\x00\x01u\x00\x01p"),
+    S("\x10\x1a\x00\x04MQTT\x04\xee\x00\x3c\x00\x02"
+      "c1\x00\x01w\x00\x01m\x00\x01u\x00\x01p"),
     S("\x10\x13\x00\x06MQIsdp\x03\xc2\x00\x3c\x00\x00\x00\x01u\x00\x00"),
     S("\x10\x18\x00\x04MQTT\x05\x06\x00\x3c\x00\x00\x00\x05\x18\x00\x00\x00\x05\x00\x01t"
       "\x00\x00"),
     S("\x10\x12\x00\x04MQTT\x05\x02\x00\x3c\x05\x11\x00\x00\x00\x0a\x00\x00"),
     S("\x20\x02\x01\x00"),
     S("\x20\x07\x01\x00\x04\x24\x01\x25\x00"),
-    S("\x32\x07\x00\x01t\x00\x01" "ab"),
+    S("\x32\x07\x00\x01t\x00\x01"
+      "ab"),
     S("\x30\x0b\x00\x01t\x07\x26\x00\x01k\x00\x01v"),
-    S("\x34\x0e\x00\x03" "a/b\x00\x02\x06\x0b\x80\x01\x23\x00\x01"),
+    S("\x34\x0e\x00\x03"
+      "a/b\x00\x02\x06\x0b\x80\x01\x23\x00\x01"),
     S("\x40\x02\x00\x01"),
     S("\x50\x08\x00\x01\x10\x04\x1f\x00\x01x"),
     S("\x62\x02\x00\x01"),
     S("\x70\x03\x00\x01\x92"),
-    S("\x82\x0a\x00\x01\x00\x01" "a\x01\x00\x01" "b\x02"),
-    S("\x82\x0d\x00\x01\x02\x0b\x07\x00\x05" "a/+/#\x2e"),
-    S("\xa2\x08\x00\x01\x00\x01" "a\x00\x01" "b"),
-    S("\xa2\x06\x00\x01\x00\x00\x01" "a"),
+    S("\x82\x0a\x00\x01\x00\x01"
+      "a\x01\x00\x01"
+      "b\x02"),
+    S("\x82\x0d\x00\x01\x02\x0b\x07\x00\x05"
+      "a/+/#\x2e"),
+    S("\xa2\x08\x00\x01\x00\x01"
+      "a\x00\x01"
+      "b"),
+    S("\xa2\x06\x00\x01\x00\x00\x01"
+      "a"),
     S("\x90\x05\x00\x01\x00\x01\x80"),
     S("\xb0\x02\x00\x01"),
     S("\xb0\x04\x00\x01\x00\x11"),
     S("\xc0\x00\xd0\x00\xe0\x00"),
     S("\xe0\x02\x04\x00"),
-    S("\xf0\x07\x18\x05\x15\x00\x02" "ab"),
+    S("\xf0\x07\x18\x05\x15\x00\x02"
+      "ab"),
     S("sport/+/#\0sport/tennis/x"),
     S("+/+\0/"),
     S("$share/g/a/#\0$SYS/a"),

@@ -77,14 +77,14 @@ static const char intro[] =
 static const char *scope_text(enum cfg_scope s)
 {
     return s == CFG_SCOPE_LISTENER ? "per listener"
-         : s == CFG_SCOPE_BRIDGE   ? "per bridge (`connection` block)"
+           : s == CFG_SCOPE_BRIDGE ? "per bridge (`connection` block)"
                                    : "global";
 }
 
 static const char *status_text(enum cfg_status s)
 {
     return s == CFG_ST_SUPPORTED ? "**supported**"
-         : s == CFG_ST_IGNORED   ? "accepted with a warning and ignored"
+           : s == CFG_ST_IGNORED ? "accepted with a warning and ignored"
                                  : "not supported yet (refused with an error)";
 }
 
@@ -101,8 +101,9 @@ static void print_option(FILE *out, const struct cfg_option *o)
         fprintf(out, "- Values: %s\n", cfg_schema_values_text(o, values, sizeof values));
     if (o->type != CFG_T_SPECIAL)
         fprintf(out, "- Type: %s\n", cfg_schema_type_name(o->type));
-    fprintf(out, "- Default: %s%s%s; scope: %s; %s\n", o->default_text ? "`" : "", o->default_text ? o->default_text : "none",
-            o->default_text ? "`" : "", scope_text(o->scope),
+    fprintf(out, "- Default: %s%s%s; scope: %s; %s\n", o->default_text ? "`" : "",
+            o->default_text ? o->default_text : "none", o->default_text ? "`" : "",
+            scope_text(o->scope),
             o->reloadable ? "changes take effect on reload" : "changes need a restart");
     fprintf(out, "- Status in midge: %s%s\n\n%s\n", status_text(o->status),
             o->repeatable ? "; may be given several times" : "", o->doc);
@@ -113,9 +114,10 @@ static void print_summary(FILE *out, const struct cfg_option *t, size_t n)
     size_t count[3] = {0, 0, 0};
     for (size_t i = 0; i < n; i++)
         count[t[i].status]++;
-    fprintf(out, "\n## Summary\n\n"
-                 "%zu keywords: %zu supported, %zu accepted with a warning, %zu not "
-                 "supported yet.\n\nSupported:",
+    fprintf(out,
+            "\n## Summary\n\n"
+            "%zu keywords: %zu supported, %zu accepted with a warning, %zu not "
+            "supported yet.\n\nSupported:",
             n, count[CFG_ST_SUPPORTED], count[CFG_ST_IGNORED], count[CFG_ST_NOT_YET]);
     for (size_t i = 0, k = 0; i < n; i++)
         if (t[i].status == CFG_ST_SUPPORTED)

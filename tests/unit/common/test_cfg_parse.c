@@ -39,8 +39,7 @@ static int mem_read(void *ud, const char *path, char **data, size_t *len, struct
     return err_set(d, ERR_NOTFOUND, path, 0, "no such file");
 }
 
-static int mem_list(void *ud, const char *dir, char ***names, size_t *count,
-                    struct err_detail *d)
+static int mem_list(void *ud, const char *dir, char ***names, size_t *count, struct err_detail *d)
 {
     const struct memfs *fs = ud;
     for (const struct memdir *m = fs->dirs; m && m->dir; m++) {
@@ -85,13 +84,31 @@ static int parse_fs(const struct memfs *fs, struct cfg *c, char *msg, size_t msg
 static int64_t load(const void *p, unsigned size, bool is_signed)
 {
     switch (size) {
-    case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
-    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case 4: {
-        if (is_signed) { int32_t v; memcpy(&v, p, 4); return v; }
-        uint32_t v; memcpy(&v, p, 4); return v;
+    case 1: {
+        uint8_t v;
+        memcpy(&v, p, 1);
+        return v;
     }
-    default: { int64_t v; memcpy(&v, p, 8); return v; }
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return v;
+    }
+    case 4: {
+        if (is_signed) {
+            int32_t v;
+            memcpy(&v, p, 4);
+            return v;
+        }
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return v;
+    }
+    default: {
+        int64_t v;
+        memcpy(&v, p, 8);
+        return v;
+    }
     }
 }
 
@@ -114,11 +131,19 @@ struct num_case {
     int64_t want;
 };
 
-#define GV(t, m, v) {t, offsetof(struct cfg, m), sizeof(((struct cfg *)0)->m), false, false, v}
-#define GS(t, m, v) {t, offsetof(struct cfg, m), sizeof(((struct cfg *)0)->m), true, false, v}
-#define LV(t, m, v)                                                               \
-    {"listener 1883\n" t, offsetof(struct cfg_listener, m),                       \
-     sizeof(((struct cfg_listener *)0)->m), true, true, v}
+#define GV(t, m, v)                                                               \
+    {                                                                             \
+        t, offsetof(struct cfg, m), sizeof(((struct cfg *)0)->m), false, false, v \
+    }
+#define GS(t, m, v)                                                              \
+    {                                                                            \
+        t, offsetof(struct cfg, m), sizeof(((struct cfg *)0)->m), true, false, v \
+    }
+#define LV(t, m, v)                                              \
+    {                                                            \
+        "listener 1883\n" t, offsetof(struct cfg_listener, m),   \
+            sizeof(((struct cfg_listener *)0)->m), true, true, v \
+    }
 
 static const struct num_case num_cases[] = {
     GV("set_tcp_nodelay true", set_tcp_nodelay, 1),
@@ -169,8 +194,7 @@ static void test_numeric_values(void)
         const char *base = t->listener ? (const char *)&c.listeners[0] : (const char *)&c;
         int64_t got = load(base + t->off, t->size, t->is_signed);
         if (got != t->want)
-            TEST_FAIL_("\"%s\": got %lld, want %lld", t->text, (long long)got,
-                       (long long)t->want);
+            TEST_FAIL_("\"%s\": got %lld, want %lld", t->text, (long long)got, (long long)t->want);
         cfg_cleanup(&c);
     }
 }
@@ -181,7 +205,10 @@ struct str_case {
     const char *want;
 };
 
-#define SV(t, m, v) {t, offsetof(struct cfg, m), v}
+#define SV(t, m, v)                   \
+    {                                 \
+        t, offsetof(struct cfg, m), v \
+    }
 
 static const struct str_case str_cases[] = {
     SV("auto_id_prefix gen-", auto_id_prefix, "gen-"),
@@ -189,8 +216,7 @@ static const struct str_case str_cases[] = {
     SV("pid_file   /run/with space.pid  \t", pid_file, "/run/with space.pid"),
     SV("user midge", user, "midge"),
     SV("log_timestamp_format %Y-%m-%dT%H:%M:%S", log_timestamp_format, "%Y-%m-%dT%H:%M:%S"),
-    SV("auto_id_prefix caf\xc3\xa9 # not a comment", auto_id_prefix,
-       "caf\xc3\xa9 # not a comment"),
+    SV("auto_id_prefix caf\xc3\xa9 # not a comment", auto_id_prefix, "caf\xc3\xa9 # not a comment"),
     SV("log_dest file /var/log/midge.log", log_file, "/var/log/midge.log"),
 };
 
@@ -210,7 +236,8 @@ static void test_listeners(void)
     struct cfg c;
     expect_ok("listener 1883\nmount_point tenant/\n"
               "listener 8883 127.0.0.1\nmax_connections 10\nsocket_domain ipv4\n"
-              "listener 1884 ::1 # the rest is a comment\n", &c);
+              "listener 1884 ::1 # the rest is a comment\n",
+              &c);
     ASSERT_EQ_INT(c.n_listeners, 3);
     ASSERT_FALSE(c.local_only);
     ASSERT_EQ_INT(c.listeners[0].port, 1883);
@@ -302,8 +329,8 @@ static void test_defaults(void)
     ASSERT_EQ_INT(c.max_keepalive, 0);
     ASSERT_EQ_INT(c.sys_interval, 10);
     ASSERT_EQ_INT(c.log_dest, CFG_LOG_DEST_STDERR);
-    ASSERT_EQ_INT(c.log_type, CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING |
-                                  CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO);
+    ASSERT_EQ_INT(c.log_type, CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE |
+                                  CFG_LOG_TYPE_INFO);
     ASSERT_TRUE(c.log_timestamp);
     ASSERT_TRUE(c.connection_messages);
     ASSERT_EQ_INT(c.allow_anonymous, -1);
@@ -378,7 +405,8 @@ static void test_file_format(void)
     struct cfg c;
     expect_ok("# comment\r\n\r\n   # indented comment\n\t\n"
               "sys_interval 5\r\nmax_keepalive\t60\r\nauto_id_prefix x-\r\n"
-              "max_queued_messages 7", &c); /* no final newline */
+              "max_queued_messages 7",
+              &c); /* no final newline */
     ASSERT_EQ_INT(c.sys_interval, 5);
     ASSERT_EQ_INT(c.max_keepalive, 60);
     ASSERT_EQ_STR(c.auto_id_prefix, "x-");
@@ -424,11 +452,14 @@ static const struct err_case err_cases[] = {
     {"message_size_limit 268435456", "from 0 to 268435455"},
     {"max_queued_messages -1", "'max_queued_messages' must be an integer from 0"},
     {"listener 1\nmax_connections -2", "test.conf:2: 'max_connections' must be an integer from -1"},
-    {"set_tcp_nodelay yes", "test.conf:1: 'set_tcp_nodelay' must be true, false, 1 or 0, not 'yes'"},
+    {"set_tcp_nodelay yes",
+     "test.conf:1: 'set_tcp_nodelay' must be true, false, 1 or 0, not 'yes'"},
     {"set_tcp_nodelay TRUE", "not 'TRUE'"},
     {"retain_available true false", "not 'true false'"},
-    {"listener 1\nsocket_domain ipv5", "test.conf:2: 'socket_domain' must be one of ipv4, ipv6, not 'ipv5'"},
-    {"persistent_client_expiration 14", "'persistent_client_expiration' must be a number followed by h, d, w, m or y"},
+    {"listener 1\nsocket_domain ipv5",
+     "test.conf:2: 'socket_domain' must be one of ipv4, ipv6, not 'ipv5'"},
+    {"persistent_client_expiration 14",
+     "'persistent_client_expiration' must be a number followed by h, d, w, m or y"},
     {"persistent_client_expiration 0d", "not '0d'"},
     {"persistent_client_expiration 2s", "not '2s'"},
     {"persistent_client_expiration 101y", "not '101y'"},
@@ -443,16 +474,19 @@ static const struct err_case err_cases[] = {
     {"listener 0 /tmp/s", "test.conf:1: 'listener' port 0 (a Unix socket) is not supported yet"},
     {"listener 0", "'listener' port 0 (a Unix socket) is not supported yet"},
     {"listener 1 a b", "unexpected 'b' after the 'listener' address"},
-    {"listener 1883\nlistener 1883", "test.conf:2: a listener on port 1883 (all addresses) is already defined at test.conf:1"},
+    {"listener 1883\nlistener 1883",
+     "test.conf:2: a listener on port 1883 (all addresses) is already defined at test.conf:1"},
     {"listener 1883 ::1\n\nlistener 1883 ::1", "test.conf:3: a listener on port 1883 (::1)"},
-    {"listener 1883\nport 1883", "test.conf:2: the default listener (port 1883, all addresses) clashes"},
+    {"listener 1883\nport 1883",
+     "test.conf:2: the default listener (port 1883, all addresses) clashes"},
     {"port 0", "test.conf:1: 'port' must be an integer from 1 to 65535, not '0'"},
     {"bind_address a\nbind_address b", "test.conf:2: duplicate 'bind_address' value"},
     {"mount_point a/", "test.conf:1: 'mount_point' needs a preceding 'listener'"},
     {"listener 1\nmount_point a/#", "test.conf:2: 'mount_point' must not contain the wildcards"},
     {"listener 1\nmount_point a\nmount_point b", "test.conf:3: duplicate 'mount_point' value"},
     {"log_dest dlt", "test.conf:1: 'log_dest dlt' is not supported yet by midge"},
-    {"log_dest pigeon", "test.conf:1: 'log_dest' must be one of stdout, stderr, syslog, topic, file PATH or none, not 'pigeon'"},
+    {"log_dest pigeon", "test.conf:1: 'log_dest' must be one of stdout, stderr, syslog, topic, "
+                        "file PATH or none, not 'pigeon'"},
     {"log_dest stdout stderr", "not 'stdout stderr'"},
     {"log_dest file", "test.conf:1: 'log_dest file' needs a path"},
     {"log_dest file a\nlog_dest file b", "test.conf:2: only one 'log_dest file' is allowed"},
@@ -468,8 +502,8 @@ static void test_errors(void)
         char msg[1200];
         int rc = parse(err_cases[i].text, &c, msg, sizeof msg);
         if (rc != ERR_CONFIG || !strstr(msg, err_cases[i].want))
-            TEST_FAIL_("\"%s\": rc %d, message \"%s\", want \"%s\"", err_cases[i].text, rc,
-                       msg, err_cases[i].want);
+            TEST_FAIL_("\"%s\": rc %d, message \"%s\", want \"%s\"", err_cases[i].text, rc, msg,
+                       err_cases[i].want);
         cfg_cleanup(&c);
     }
 }
@@ -477,9 +511,13 @@ static void test_errors(void)
 /* Keywords that mosquitto 1.3 (or 2.0 deprecated) accepts: warning, value ignored. */
 static void test_ignored_keywords(void)
 {
-    static const char *const kws[] = {"retry_interval 20", "store_clean_interval 10",
-                                       "trace_level 1", "trace_output x", "ffdc_output y",
-                                       "max_log_entries 5", "allow_duplicate_messages true"};
+    static const char *const kws[] = {"retry_interval 20",
+                                      "store_clean_interval 10",
+                                      "trace_level 1",
+                                      "trace_output x",
+                                      "ffdc_output y",
+                                      "max_log_entries 5",
+                                      "allow_duplicate_messages true"};
     for (size_t i = 0; i < sizeof kws / sizeof kws[0]; i++) {
         struct cfg c;
         char text[100], want[100];
@@ -552,9 +590,8 @@ static void test_schema(void)
 
 /* ---- include_dir ---- */
 
-static const char *const confd_names[] = {"b.conf", "B.conf",  "a.conf",     "_x.conf",
-                                          "A.conf", "01.conf", "00.conf",    "readme.txt",
-                                          ".conf",  NULL};
+static const char *const confd_names[] = {"b.conf",  "B.conf",  "a.conf",     "_x.conf", "A.conf",
+                                          "01.conf", "00.conf", "readme.txt", ".conf",   NULL};
 static const struct memfile inc_files[] = {
     {"main.conf", "listener 1000\ninclude_dir conf.d\nsys_interval 3\n"},
     {"conf.d/00.conf", "listener 1001\n"},
@@ -594,10 +631,12 @@ static const struct inc_err_case inc_err_cases[] = {
     {"include_dir conf.d\n", "\n\nfoo 1\n", "conf.d/z.conf:3: unknown configuration keyword 'foo'"},
     {"include_dir conf.d\n", "include_dir conf.d\n",
      "conf.d/z.conf:1: 'include_dir' is only allowed in the main configuration file"},
-    {"\ninclude_dir missing.d\n", "", "main.conf:2: cannot read include_dir missing.d: no such directory"},
+    {"\ninclude_dir missing.d\n", "",
+     "main.conf:2: cannot read include_dir missing.d: no such directory"},
     {"include_dir gone.d\n", "",
      "main.conf:1: cannot read included file gone.d/gone.conf: no such file"},
-    {"pid_file a\ninclude_dir conf.d\n", "pid_file b\n", "conf.d/z.conf:1: duplicate 'pid_file' value"},
+    {"pid_file a\ninclude_dir conf.d\n", "pid_file b\n",
+     "conf.d/z.conf:1: duplicate 'pid_file' value"},
     {"listener 1\ninclude_dir conf.d\n", "mount_point a/\n",
      "conf.d/z.conf:1: 'mount_point' needs a preceding 'listener'"},
     {"include_dir conf.d\n", "listener 5\n\nlistener 5\n",
@@ -613,15 +652,13 @@ static void test_include_errors(void)
                                         {"conf.d/z.conf", inc_err_cases[i].inc_text},
                                         {"conf.d/y.conf", "# empty\n"},
                                         {NULL, NULL}};
-        const struct memdir dirs[] = {{"conf.d", z_names}, {"gone.d", gone_names},
-                                      {NULL, NULL}};
+        const struct memdir dirs[] = {{"conf.d", z_names}, {"gone.d", gone_names}, {NULL, NULL}};
         struct memfs fs = {files, dirs};
         struct cfg c;
         char msg[1200];
         int rc = parse_fs(&fs, &c, msg, sizeof msg);
         if (rc != ERR_CONFIG || !strstr(msg, inc_err_cases[i].want))
-            TEST_FAIL_("case %zu: rc %d, \"%s\", want \"%s\"", i, rc, msg,
-                       inc_err_cases[i].want);
+            TEST_FAIL_("case %zu: rc %d, \"%s\", want \"%s\"", i, rc, msg, inc_err_cases[i].want);
         cfg_cleanup(&c);
     }
 }

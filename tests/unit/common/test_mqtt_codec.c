@@ -47,8 +47,14 @@ struct vec {
     bool noncanon; /* valid, but re-encoding yields the canonical form instead */
 };
 
-#define V(name, ver, rc, s) {name, ver, rc, s, sizeof(s) - 1, false}
-#define VN(name, ver, rc, s) {name, ver, rc, s, sizeof(s) - 1, true}
+#define V(name, ver, rc, s)                    \
+    {                                          \
+        name, ver, rc, s, sizeof(s) - 1, false \
+    }
+#define VN(name, ver, rc, s)                  \
+    {                                         \
+        name, ver, rc, s, sizeof(s) - 1, true \
+    }
 #define OK 0
 #define BAD ERR_MALFORMED
 
@@ -57,9 +63,10 @@ static const struct vec vecs[] = {
     V("connect 3.1.1 minimal", 4, OK, "\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00"),
     V("connect 3.1 minimal", 3, OK, "\x10\x0e\x00\x06MQIsdp\x03\x02\x00\x3c\x00\x00"),
     V("connect 3.1.1 full", 4, OK,
-      "\x10\x1a\x00\x04MQTT\x04\xee\x00\x3c\x00\x02" "c1\x00\x01w\x00\x01m\x00\x01u\x00\x01p"),
+      "\x10\x1a\x00\x04MQTT\x04\xee\x00\x3c\x00\x02"
+      "c1\x00\x01w\x00\x01m\x00\x01u\x00\x01p"),
     VN("connect 3.1 password flag, no password", 3, OK,
-      "\x10\x11\x00\x06MQIsdp\x03\xc2\x00\x3c\x00\x00\x00\x01u"),
+       "\x10\x11\x00\x06MQIsdp\x03\xc2\x00\x3c\x00\x00\x00\x01u"),
     V("connect 3.1.1 password flag, no password", 4, BAD,
       "\x10\x0f\x00\x04MQTT\x04\xc2\x00\x3c\x00\x00\x00\x01u"),
     V("connect binary password", 4, OK,
@@ -76,10 +83,8 @@ static const struct vec vecs[] = {
     V("connect 3.1 password w/o username", 3, BAD,
       "\x10\x11\x00\x06MQIsdp\x03\x42\x00\x3c\x00\x00\x00\x01p"),
     V("connect leftover byte", 4, BAD, "\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x00\x00"),
-    V("connect client id not UTF-8", 4, BAD,
-      "\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01\xff"),
-    V("connect client id with U+0000", 4, BAD,
-      "\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01\x00"),
+    V("connect client id not UTF-8", 4, BAD, "\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01\xff"),
+    V("connect client id with U+0000", 4, BAD, "\x10\x0d\x00\x04MQTT\x04\x02\x00\x3c\x00\x01\x00"),
     V("connect will topic not UTF-8", 4, BAD,
       "\x10\x11\x00\x04MQTT\x04\x06\x00\x3c\x00\x00\x00\x01\xc0\x00\x00"),
     V("connect username not UTF-8", 4, BAD,
@@ -93,8 +98,7 @@ static const struct vec vecs[] = {
     V("connect name MQTX", 4, ERR_NOTSUP, "\x10\x0c\x00\x04MQTX\x04\x02\x00\x3c\x00\x00"),
     V("connect MQTT level 3", 4, ERR_NOTSUP, "\x10\x0c\x00\x04MQTT\x03\x02\x00\x3c\x00\x00"),
     V("connect MQTT level 6", 4, ERR_NOTSUP, "\x10\x0c\x00\x04MQTT\x06\x02\x00\x3c\x00\x00"),
-    V("connect MQIsdp level 4", 4, ERR_NOTSUP,
-      "\x10\x0e\x00\x06MQIsdp\x04\x02\x00\x3c\x00\x00"),
+    V("connect MQIsdp level 4", 4, ERR_NOTSUP, "\x10\x0e\x00\x06MQIsdp\x04\x02\x00\x3c\x00\x00"),
     V("connect MQTT level 6, bad flags still NOTSUP", 4, ERR_NOTSUP,
       "\x10\x0c\x00\x04MQTT\x06\xff\x00\x3c\x00\x00"),
     V("connect 5 minimal", 5, OK, "\x10\x0d\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x00"),
@@ -128,7 +132,9 @@ static const struct vec vecs[] = {
     /* PUBLISH */
     V("publish qos0", 4, OK, "\x30\x05\x00\x01tab"),
     V("publish qos0 empty payload", 4, OK, "\x30\x03\x00\x01t"),
-    V("publish qos1", 4, OK, "\x32\x07\x00\x01t\x00\x01" "ab"),
+    V("publish qos1", 4, OK,
+      "\x32\x07\x00\x01t\x00\x01"
+      "ab"),
     V("publish qos2 dup retain", 4, OK, "\x3d\x05\x00\x01t\x00\x01"),
     V("publish wildcard topic (broker's job)", 4, OK, "\x30\x03\x00\x01#"),
     V("publish empty topic (broker's job)", 4, OK, "\x30\x02\x00\x00"),
@@ -176,35 +182,78 @@ static const struct vec vecs[] = {
     V("pubcomp", 4, OK, "\x70\x02\x00\x01"),
     V("pubcomp leftover", 4, BAD, "\x70\x03\x00\x01\x00"),
     /* SUBSCRIBE */
-    V("subscribe", 4, OK, "\x82\x06\x00\x01\x00\x01" "a\x01"),
-    V("subscribe two", 4, OK, "\x82\x0a\x00\x01\x00\x01" "a\x01\x00\x01" "b\x02"),
+    V("subscribe", 4, OK,
+      "\x82\x06\x00\x01\x00\x01"
+      "a\x01"),
+    V("subscribe two", 4, OK,
+      "\x82\x0a\x00\x01\x00\x01"
+      "a\x01\x00\x01"
+      "b\x02"),
     V("subscribe empty filter (broker's job)", 4, OK, "\x82\x05\x00\x01\x00\x00\x00"),
     V("subscribe bad filter (broker's job)", 4, OK, "\x82\x07\x00\x01\x00\x02#a\x00"),
     V("subscribe no entries", 4, BAD, "\x82\x02\x00\x01"),
-    V("subscribe id 0", 4, BAD, "\x82\x06\x00\x00\x00\x01" "a\x01"),
-    V("subscribe qos3", 4, BAD, "\x82\x06\x00\x01\x00\x01" "a\x03"),
-    V("subscribe reserved bits", 4, BAD, "\x82\x06\x00\x01\x00\x01" "a\x04"),
-    V("subscribe 3.1 reserved bits", 3, BAD, "\x82\x06\x00\x01\x00\x01" "a\x80"),
-    V("subscribe options missing", 4, BAD, "\x82\x05\x00\x01\x00\x01" "a"),
-    V("subscribe filter truncated", 4, BAD, "\x82\x05\x00\x01\x00\x03" "a"),
+    V("subscribe id 0", 4, BAD,
+      "\x82\x06\x00\x00\x00\x01"
+      "a\x01"),
+    V("subscribe qos3", 4, BAD,
+      "\x82\x06\x00\x01\x00\x01"
+      "a\x03"),
+    V("subscribe reserved bits", 4, BAD,
+      "\x82\x06\x00\x01\x00\x01"
+      "a\x04"),
+    V("subscribe 3.1 reserved bits", 3, BAD,
+      "\x82\x06\x00\x01\x00\x01"
+      "a\x80"),
+    V("subscribe options missing", 4, BAD,
+      "\x82\x05\x00\x01\x00\x01"
+      "a"),
+    V("subscribe filter truncated", 4, BAD,
+      "\x82\x05\x00\x01\x00\x03"
+      "a"),
     V("subscribe filter not UTF-8", 4, BAD, "\x82\x06\x00\x01\x00\x01\x80\x00"),
-    V("subscribe header flags 0", 4, BAD, "\x80\x06\x00\x01\x00\x01" "a\x01"),
-    V("subscribe header flags 3", 4, BAD, "\x83\x06\x00\x01\x00\x01" "a\x01"),
-    VN("subscribe 3.1 dup", 3, OK, "\x8a\x06\x00\x01\x00\x01" "a\x01"),
-    V("subscribe 5", 5, OK, "\x82\x07\x00\x01\x00\x00\x01" "a\x2e"),
-    V("subscribe 5 sub id", 5, OK, "\x82\x09\x00\x01\x02\x0b\x07\x00\x01" "a\x00"),
-    V("subscribe 5 retain handling 3", 5, BAD, "\x82\x07\x00\x01\x00\x00\x01" "a\x30"),
-    V("subscribe 5 reserved bits", 5, BAD, "\x82\x07\x00\x01\x00\x00\x01" "a\x40"),
-    V("subscribe 5 qos3", 5, BAD, "\x82\x07\x00\x01\x00\x00\x01" "a\x03"),
+    V("subscribe header flags 0", 4, BAD,
+      "\x80\x06\x00\x01\x00\x01"
+      "a\x01"),
+    V("subscribe header flags 3", 4, BAD,
+      "\x83\x06\x00\x01\x00\x01"
+      "a\x01"),
+    VN("subscribe 3.1 dup", 3, OK,
+       "\x8a\x06\x00\x01\x00\x01"
+       "a\x01"),
+    V("subscribe 5", 5, OK,
+      "\x82\x07\x00\x01\x00\x00\x01"
+      "a\x2e"),
+    V("subscribe 5 sub id", 5, OK,
+      "\x82\x09\x00\x01\x02\x0b\x07\x00\x01"
+      "a\x00"),
+    V("subscribe 5 retain handling 3", 5, BAD,
+      "\x82\x07\x00\x01\x00\x00\x01"
+      "a\x30"),
+    V("subscribe 5 reserved bits", 5, BAD,
+      "\x82\x07\x00\x01\x00\x00\x01"
+      "a\x40"),
+    V("subscribe 5 qos3", 5, BAD,
+      "\x82\x07\x00\x01\x00\x00\x01"
+      "a\x03"),
     V("subscribe 5 no entries", 5, BAD, "\x82\x03\x00\x01\x00"),
     /* UNSUBSCRIBE */
-    V("unsubscribe", 4, OK, "\xa2\x05\x00\x01\x00\x01" "a"),
-    V("unsubscribe two", 4, OK, "\xa2\x07\x00\x01\x00\x01" "a\x00\x00"),
+    V("unsubscribe", 4, OK,
+      "\xa2\x05\x00\x01\x00\x01"
+      "a"),
+    V("unsubscribe two", 4, OK,
+      "\xa2\x07\x00\x01\x00\x01"
+      "a\x00\x00"),
     V("unsubscribe no entries", 4, BAD, "\xa2\x02\x00\x01"),
-    V("unsubscribe header flags", 4, BAD, "\xa0\x05\x00\x01\x00\x01" "a"),
-    V("unsubscribe filter truncated", 4, BAD, "\xa2\x05\x00\x01\x00\x02" "a"),
+    V("unsubscribe header flags", 4, BAD,
+      "\xa0\x05\x00\x01\x00\x01"
+      "a"),
+    V("unsubscribe filter truncated", 4, BAD,
+      "\xa2\x05\x00\x01\x00\x02"
+      "a"),
     V("unsubscribe filter not UTF-8", 4, BAD, "\xa2\x05\x00\x01\x00\x01\xfe"),
-    V("unsubscribe 5", 5, OK, "\xa2\x06\x00\x01\x00\x00\x01" "a"),
+    V("unsubscribe 5", 5, OK,
+      "\xa2\x06\x00\x01\x00\x00\x01"
+      "a"),
     V("unsubscribe 5 props missing", 5, BAD, "\xa2\x02\x00\x01"),
     /* SUBACK, UNSUBACK */
     V("suback", 4, OK, "\x90\x03\x00\x01\x00"),
@@ -234,7 +283,9 @@ static const struct vec vecs[] = {
     V("disconnect 5 leftover", 5, BAD, "\xe0\x03\x04\x00\x00"),
     V("auth 3.1.1", 4, BAD, "\xf0\x00"),
     V("auth 5", 5, OK, "\xf0\x00"),
-    V("auth 5 continue", 5, OK, "\xf0\x07\x18\x05\x15\x00\x02" "ab"),
+    V("auth 5 continue", 5, OK,
+      "\xf0\x07\x18\x05\x15\x00\x02"
+      "ab"),
     V("auth 5 header flags", 5, BAD, "\xf1\x00"),
 };
 
@@ -328,8 +379,7 @@ static void test_header(void)
     ASSERT_EQ_INT(mqtt_codec_decode_header(NULL, 0, &h), ERR_AGAIN);
     ASSERT_EQ_INT(mqtt_codec_decode_header((const uint8_t *)"\x30", 1, &h), ERR_AGAIN);
     ASSERT_EQ_INT(mqtt_codec_decode_header((const uint8_t *)"\x30\x80", 2, &h), ERR_AGAIN);
-    ASSERT_EQ_INT(mqtt_codec_decode_header((const uint8_t *)"\x30\x80\x80\x80", 4, &h),
-                  ERR_AGAIN);
+    ASSERT_EQ_INT(mqtt_codec_decode_header((const uint8_t *)"\x30\x80\x80\x80", 4, &h), ERR_AGAIN);
     ASSERT_EQ_INT(mqtt_codec_decode_header((const uint8_t *)"\x30\xff\xff\xff\xff", 5, &h),
                   ERR_MALFORMED);
     ASSERT_EQ_INT(mqtt_codec_decode_header((const uint8_t *)"\x30\x80\x80\x80\x80\x01", 6, &h),
@@ -350,8 +400,7 @@ static void test_header(void)
     ASSERT_EQ_INT(h.hdr_len, 2);
 }
 
-static const uint32_t boundaries[] = {0,     127,     128,     16383,    16384,
-                                      2097151, 2097152, 268435455};
+static const uint32_t boundaries[] = {0, 127, 128, 16383, 16384, 2097151, 2097152, 268435455};
 
 static void test_varint_boundaries(void)
 {
@@ -494,9 +543,13 @@ static void roundtrip_publish(uint8_t version)
 {
     struct mqtt_packet p = {.type = MQTT_PKT_PUBLISH};
     for (uint8_t qos = 0; qos <= 2; qos++) {
-        p.u.publish = (struct mqtt_publish){.qos = qos, .retain = qos == 1, .dup = qos == 2,
-                                            .topic = BYTES("a/b"), .packet_id = qos ? 7 : 0,
-                                            .payload = (const uint8_t *)"xyz", .payload_len = 3};
+        p.u.publish = (struct mqtt_publish){.qos = qos,
+                                            .retain = qos == 1,
+                                            .dup = qos == 2,
+                                            .topic = BYTES("a/b"),
+                                            .packet_id = qos ? 7 : 0,
+                                            .payload = (const uint8_t *)"xyz",
+                                            .payload_len = 3};
         if (version == MQTT_V5)
             p.u.publish.props = PROPS("\x02\x00\x00\x00\x10\x23\x00\x01");
         struct dec x;
@@ -544,8 +597,8 @@ static void roundtrip_subscribe(uint8_t version)
     for (int i = 0; i < 3; i++)
         mqtt_codec_put_sub_entry(&e, &in[i], version);
     struct mqtt_packet p = {.type = MQTT_PKT_SUBSCRIBE};
-    p.u.subscribe = (struct mqtt_subscribe){.packet_id = 9, .entries = buf_head(&e),
-                                            .entries_len = (uint32_t)buf_size(&e)};
+    p.u.subscribe = (struct mqtt_subscribe){
+        .packet_id = 9, .entries = buf_head(&e), .entries_len = (uint32_t)buf_size(&e)};
     if (version == MQTT_V5)
         p.u.subscribe.props = PROPS("\x0b\x05");
     struct dec x;
@@ -575,8 +628,8 @@ static void roundtrip_unsubscribe(uint8_t version)
     mqtt_codec_put_str(&e, "a/#", 3);
     mqtt_codec_put_str(&e, "", 0);
     struct mqtt_packet p = {.type = MQTT_PKT_UNSUBSCRIBE};
-    p.u.subscribe = (struct mqtt_subscribe){.packet_id = 65535, .entries = buf_head(&e),
-                                            .entries_len = (uint32_t)buf_size(&e)};
+    p.u.subscribe = (struct mqtt_subscribe){
+        .packet_id = 65535, .entries = buf_head(&e), .entries_len = (uint32_t)buf_size(&e)};
     struct dec x;
     roundtrip(&p, version, &x);
     ASSERT_EQ_INT(x.pkt.u.subscribe.count, 2);
@@ -598,7 +651,8 @@ static void roundtrip_server_packets(uint8_t version)
     struct mqtt_packet p = {.type = MQTT_PKT_CONNACK,
                             .u.connack = {.session_present = version != 3, .reason = 5}};
     if (version == MQTT_V5)
-        p.u.connack.props = PROPS("\x12\x00\x03" "abc\x24\x01");
+        p.u.connack.props = PROPS("\x12\x00\x03"
+                                  "abc\x24\x01");
     struct dec x;
     roundtrip(&p, version, &x);
     ASSERT_EQ_INT(x.pkt.u.connack.session_present, version != 3);
@@ -717,7 +771,10 @@ static void test_decoded_details(void)
     dec_run(&x, "\x32\x05\x00\x01t\x00\x00", 7, MQTT_V311);
     ASSERT_EQ_STR(x.d.msg, "PUBLISH: packet identifier is 0");
     dec_free(&x);
-    dec_run(&x, "\x80\x06\x00\x01\x00\x01" "a\x01", 8, MQTT_V311);
+    dec_run(&x,
+            "\x80\x06\x00\x01\x00\x01"
+            "a\x01",
+            8, MQTT_V311);
     ASSERT_EQ_STR(x.d.msg, "SUBSCRIBE: invalid fixed-header flags");
     dec_free(&x);
     /* A NULL detail is fine, and so is a NULL body with remaining 0. */
@@ -874,16 +931,15 @@ static void test_props_invalid(void)
 {
     struct buf b;
     buf_init(&b);
-    static const uint32_t unknown[] = {0x00, 0x04, 0x05, 0x0A, 0x10, 0x14, 0x1B, 0x20, 0x2B,
-                                       0x7F, 0x80, 300};
+    static const uint32_t unknown[] = {0x00, 0x04, 0x05, 0x0A, 0x10, 0x14,
+                                       0x1B, 0x20, 0x2B, 0x7F, 0x80, 300};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         struct mqtt_prop p = {.id = unknown[i]};
         ASSERT_EQ_INT(mqtt_props_put(&b, &p), ERR_INVAL);
     }
     ASSERT_EQ_INT(mqtt_props_put(&b, &(struct mqtt_prop){.id = 0x01, .num = 256}), ERR_INVAL);
     ASSERT_EQ_INT(mqtt_props_put(&b, &(struct mqtt_prop){.id = 0x21, .num = 65536}), ERR_INVAL);
-    ASSERT_EQ_INT(mqtt_props_put(&b, &(struct mqtt_prop){.id = 0x0B, .num = 1u << 28}),
-                  ERR_INVAL);
+    ASSERT_EQ_INT(mqtt_props_put(&b, &(struct mqtt_prop){.id = 0x0B, .num = 1u << 28}), ERR_INVAL);
     ASSERT_EQ_INT(buf_size(&b), 0);
     buf_cleanup(&b);
 
@@ -891,17 +947,19 @@ static void test_props_invalid(void)
         const char *bytes;
         size_t len;
     } bad[] = {
-        {"\x05\x00", 2},                /* unknown id */
-        {"\x02\x00\x00\x00", 4},        /* four-byte value truncated */
-        {"\x13\x00", 2},                /* two-byte value truncated */
-        {"\x01", 1},                    /* byte value missing */
-        {"\x0b\x80", 2},                /* varint truncated */
+        {"\x05\x00", 2},                 /* unknown id */
+        {"\x02\x00\x00\x00", 4},         /* four-byte value truncated */
+        {"\x13\x00", 2},                 /* two-byte value truncated */
+        {"\x01", 1},                     /* byte value missing */
+        {"\x0b\x80", 2},                 /* varint truncated */
         {"\x0b\x80\x80\x80\x80\x01", 6}, /* varint of five bytes */
-        {"\x03\x00\x02" "a", 4},        /* string truncated */
-        {"\x03\x00\x01\xc0", 4},        /* string not UTF-8 */
-        {"\x26\x00\x01k", 4},           /* user property without value */
+        {"\x03\x00\x02"
+         "a",
+         4},                              /* string truncated */
+        {"\x03\x00\x01\xc0", 4},          /* string not UTF-8 */
+        {"\x26\x00\x01k", 4},             /* user property without value */
         {"\x26\x00\x01k\x00\x01\x00", 7}, /* user property value with U+0000 */
-        {"\x80\x01\x00", 3},            /* two-byte id 128, unknown */
+        {"\x80\x01\x00", 3},              /* two-byte id 128, unknown */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct mqtt_props props = {(const uint8_t *)bad[i].bytes, (uint32_t)bad[i].len};

@@ -170,20 +170,13 @@ struct shared_case {
 };
 
 static const struct shared_case shared_cases[] = {
-    {"$share/g/a/b", true, "g", "a/b"},
-    {"$share/group/#", true, "group", "#"},
-    {"$share/g//", true, "g", "/"},
-    {"$share/g/+", true, "g", "+"},
-    {"$share/g", false, NULL, NULL},
-    {"$share/g/", false, NULL, NULL},
-    {"$share//a", false, NULL, NULL},
-    {"$share/", false, NULL, NULL},
-    {"$share", false, NULL, NULL},
-    {"$share/+/a", false, NULL, NULL},
-    {"$share/g#/a", false, NULL, NULL},
-    {"$SHARE/g/a", false, NULL, NULL},
-    {"$shared/g/a", false, NULL, NULL},
-    {"a/$share/g/a", false, NULL, NULL},
+    {"$share/g/a/b", true, "g", "a/b"}, {"$share/group/#", true, "group", "#"},
+    {"$share/g//", true, "g", "/"},     {"$share/g/+", true, "g", "+"},
+    {"$share/g", false, NULL, NULL},    {"$share/g/", false, NULL, NULL},
+    {"$share//a", false, NULL, NULL},   {"$share/", false, NULL, NULL},
+    {"$share", false, NULL, NULL},      {"$share/+/a", false, NULL, NULL},
+    {"$share/g#/a", false, NULL, NULL}, {"$SHARE/g/a", false, NULL, NULL},
+    {"$shared/g/a", false, NULL, NULL}, {"a/$share/g/a", false, NULL, NULL},
 };
 
 static void test_split_shared(void)

@@ -11,7 +11,10 @@ struct utf8_case {
     const char *why;
 };
 
-#define CASE(s, ok, why) {s, sizeof(s) - 1, ok, why}
+#define CASE(s, ok, why)          \
+    {                             \
+        s, sizeof(s) - 1, ok, why \
+    }
 
 static const struct utf8_case cases[] = {
     CASE("", true, "empty"),
@@ -28,12 +31,20 @@ static const struct utf8_case cases[] = {
     CASE("\xf0\x90\x80\x80", true, "U+10000 lowest 4-byte"),
     CASE("\xf4\x8f\xbf\xbf", true, "U+10FFFF highest"),
     CASE("aaaaaaa\xc3\xa9", true, "multibyte right after a partial ASCII word"),
-    CASE("aaaaaaaa\xc3\xa9" "bbbbbbbbbbbbbbbb", true, "multibyte between ASCII words"),
+    CASE("aaaaaaaa\xc3\xa9"
+         "bbbbbbbbbbbbbbbb",
+         true, "multibyte between ASCII words"),
     CASE("\x00", false, "U+0000"),
-    CASE("abc\x00" "def", false, "embedded U+0000"),
+    CASE("abc\x00"
+         "def",
+         false, "embedded U+0000"),
     CASE("abcdefgh\x00", false, "U+0000 after a word"),
-    CASE("abcdefg\x00" "abcdefgh", false, "U+0000 inside a word"),
-    CASE("\x00" "bcdefgh", false, "U+0000 first in a word"),
+    CASE("abcdefg\x00"
+         "abcdefgh",
+         false, "U+0000 inside a word"),
+    CASE("\x00"
+         "bcdefgh",
+         false, "U+0000 first in a word"),
     CASE("\xc0\x80", false, "overlong U+0000"),
     CASE("\xc1\xbf", false, "overlong 2-byte"),
     CASE("\xe0\x9f\xbf", false, "overlong 3-byte"),
@@ -53,7 +64,9 @@ static const struct utf8_case cases[] = {
     CASE("\xe2\x82\x28", false, "bad third byte of 3"),
     CASE("\xf0\x9f\x98\x28", false, "bad fourth byte of 4"),
     CASE("abcdefgh\x80", false, "continuation after a word"),
-    CASE("abcdefg\xff" "abcdefgh", false, "bad byte inside a word"),
+    CASE("abcdefg\xff"
+         "abcdefgh",
+         false, "bad byte inside a word"),
 };
 
 static void test_table(void)

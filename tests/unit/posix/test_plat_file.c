@@ -70,8 +70,7 @@ static void test_write_atomic_failures_leave_nothing(void)
 {
     struct err_detail d = {0};
     /* The directory does not exist: an error, and nothing is created. */
-    ASSERT_EQ_INT(plat_file_write_atomic(in_tmp("nope/x.conf"), "x", 1, 0600, &d),
-                  ERR_NOTFOUND);
+    ASSERT_EQ_INT(plat_file_write_atomic(in_tmp("nope/x.conf"), "x", 1, 0600, &d), ERR_NOTFOUND);
     ASSERT_TRUE(d.msg[0] != '\0');
     ASSERT_FALSE(plat_path_is_dir(in_tmp("nope")));
     ASSERT_EQ_INT(count_entries(tmpdir), 0);

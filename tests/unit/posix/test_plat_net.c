@@ -63,8 +63,7 @@ static void test_resolve_wildcard_and_family(void)
     struct err_detail d = {0};
     ASSERT_TRUE(plat_net_resolve("127.0.0.1", 1883, PLAT_AF_INET6, false, a, 4, &d) < 0);
     ASSERT_TRUE(d.msg[0] != '\0');
-    ASSERT_EQ_INT(plat_net_resolve("127.0.0.1", 1883, PLAT_AF_ANY, false, a, 0, NULL),
-                  ERR_INVAL);
+    ASSERT_EQ_INT(plat_net_resolve("127.0.0.1", 1883, PLAT_AF_ANY, false, a, 0, NULL), ERR_INVAL);
     /* A name from /etc/hosts. */
     ASSERT_EQ_INT(resolve_fmt("localhost", PLAT_AF_INET, false, s, sizeof s), 1);
     ASSERT_EQ_STR(s, "127.0.0.1:1883");

@@ -56,9 +56,18 @@ static void svc_stop(void *ud)
     plat_loop_stop(s->loop);
 }
 
-static void svc_reload(void *ud) { ((struct svc *)ud)->reloads++; }
-static void svc_save(void *ud) { ((struct svc *)ud)->saves++; }
-static void svc_debug(void *ud) { ((struct svc *)ud)->debugs++; }
+static void svc_reload(void *ud)
+{
+    ((struct svc *)ud)->reloads++;
+}
+static void svc_save(void *ud)
+{
+    ((struct svc *)ud)->saves++;
+}
+static void svc_debug(void *ud)
+{
+    ((struct svc *)ud)->debugs++;
+}
 
 static void svc_cleanup(void *ud)
 {

@@ -95,8 +95,8 @@ static void bench_sub_tree(const struct mix *mx)
     double t3 = now_ns();
     printf("sub_tree [%s]: %d subs (%zu stored), add %.0f ns/add\n", mx->name, NSUBS,
            sub_tree_count(t), (t1 - t0) / NSUBS);
-    printf("sub_tree [%s]: %d matches: %.1f ns/match, %.1f callbacks/match\n", mx->name,
-           NMATCH, (t3 - t2) / NMATCH, (double)hits / NMATCH);
+    printf("sub_tree [%s]: %d matches: %.1f ns/match, %.1f callbacks/match\n", mx->name, NMATCH,
+           (t3 - t2) / NMATCH, (double)hits / NMATCH);
     sub_tree_free(t);
 }
 
@@ -156,8 +156,8 @@ static void bench_retain(void)
 
 int main(void)
 {
-    static const struct mix mostly_exact = { "97% exact", 0, 0, 2, 1, 0 };
-    static const struct mix wild = { "75% exact, heavy wildcards", 10, 4, 5, 5, 1 };
+    static const struct mix mostly_exact = {"97% exact", 0, 0, 2, 1, 0};
+    static const struct mix wild = {"75% exact, heavy wildcards", 10, 4, 5, 5, 1};
     bench_sub_tree(&mostly_exact);
     bench_sub_tree(&wild);
     bench_fanout();

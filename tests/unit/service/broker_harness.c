@@ -18,8 +18,8 @@ void h_start(struct harness *h, const char *extra)
     struct cfg c;
     cfg_init(&c);
     struct err_detail d = {{0}, {0}, 0};
-    int rc = cfg_parse_text("test.conf", (const char *)buf_head(&text), buf_size(&text), NULL,
-                            &c, &d);
+    int rc =
+        cfg_parse_text("test.conf", (const char *)buf_head(&text), buf_size(&text), NULL, &c, &d);
     buf_cleanup(&text);
     if (rc < 0)
         TEST_FAIL_("config: %s", d.msg);
@@ -184,8 +184,8 @@ void tc_publish(struct tclient *c, const char *topic, const char *payload, uint8
     tc_send(c, &p);
 }
 
-uint16_t tc_expect_publish(struct tclient *c, const char *topic, const char *payload,
-                           uint8_t qos, bool retain, bool dup)
+uint16_t tc_expect_publish(struct tclient *c, const char *topic, const char *payload, uint8_t qos,
+                           bool retain, bool dup)
 {
     const struct mqtt_publish *p = &tc_expect(c, MQTT_PKT_PUBLISH)->u.publish;
     ASSERT_EQ_MEM(p->topic.p, p->topic.len, topic, strlen(topic));

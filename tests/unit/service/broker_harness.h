@@ -66,8 +66,8 @@ void tc_subscribe(struct tclient *c, const char *filter, uint8_t qos, uint8_t gr
 void tc_publish(struct tclient *c, const char *topic, const char *payload, uint8_t qos,
                 uint16_t mid, bool retain);
 /* Expect a PUBLISH with these fields; returns its packet id. */
-uint16_t tc_expect_publish(struct tclient *c, const char *topic, const char *payload,
-                           uint8_t qos, bool retain, bool dup);
+uint16_t tc_expect_publish(struct tclient *c, const char *topic, const char *payload, uint8_t qos,
+                           bool retain, bool dup);
 /* Send an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP) for mid. */
 void tc_ack(struct tclient *c, uint8_t type, uint16_t mid);
 /* Expect an acknowledgement of type for mid. */

@@ -50,7 +50,7 @@ uint32_t brute_rand(struct brute_rng *r, uint32_t bound)
 size_t brute_random(struct brute_rng *r, bool wildcards, unsigned max_levels, char *out,
                     size_t outlen)
 {
-    static const char *const alpha[] = { "a", "b", "c", "$s", "$", "", "ab" };
+    static const char *const alpha[] = {"a", "b", "c", "$s", "$", "", "ab"};
     unsigned levels = 1 + brute_rand(r, max_levels);
     size_t n = 0;
 

@@ -20,10 +20,8 @@ static void send_connect_with_will(struct tclient *c, const char *id, uint16_t k
     cp->keepalive = keepalive;
     cp->client_id = (struct mqtt_bytes){(const uint8_t *)id, (uint16_t)strlen(id)};
     cp->will_flag = true;
-    cp->will_topic = (struct mqtt_bytes){(const uint8_t *)will_topic,
-                                         (uint16_t)strlen(will_topic)};
-    cp->will_payload = (struct mqtt_bytes){(const uint8_t *)will_msg,
-                                           (uint16_t)strlen(will_msg)};
+    cp->will_topic = (struct mqtt_bytes){(const uint8_t *)will_topic, (uint16_t)strlen(will_topic)};
+    cp->will_payload = (struct mqtt_bytes){(const uint8_t *)will_msg, (uint16_t)strlen(will_msg)};
     tc_send(c, &p);
 }
 
@@ -276,12 +274,12 @@ static void test_malformed_closes_only_that_client(void)
         const char *bytes;
         size_t len;
     } bad[] = {
-        {"\x36\x05\x00\x01t\x00\x01", 7},  /* PUBLISH QoS 3 */
-        {"\x82\x04\x00\x01\x00\x00", 6},   /* SUBSCRIBE without entries */
-        {"\x60\x02\x00\x01", 4},           /* PUBREL without its 0x2 flags */
-        {"\x30\x03\x00\x02t", 5},          /* PUBLISH topic runs past the packet */
-        {"\x20\x02\x00\x00", 4},           /* CONNACK from a client */
-        {"\xc0\xff\xff\xff\xff\x01", 6},   /* remaining length of five bytes */
+        {"\x36\x05\x00\x01t\x00\x01", 7}, /* PUBLISH QoS 3 */
+        {"\x82\x04\x00\x01\x00\x00", 6},  /* SUBSCRIBE without entries */
+        {"\x60\x02\x00\x01", 4},          /* PUBREL without its 0x2 flags */
+        {"\x30\x03\x00\x02t", 5},         /* PUBLISH topic runs past the packet */
+        {"\x20\x02\x00\x00", 4},          /* CONNACK from a client */
+        {"\xc0\xff\xff\xff\xff\x01", 6},  /* remaining length of five bytes */
     };
     h_start(&H, NULL);
     struct tclient *good = tc_connect(&H, "good", true, false);

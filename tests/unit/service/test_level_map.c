@@ -37,7 +37,7 @@ static void check(const struct level_map *m, const bool *in)
 static void test_grow_shrink_random(void)
 {
     static bool in[NKEYS];
-    struct brute_rng rng = { 0xfeedbeefull };
+    struct brute_rng rng = {0xfeedbeefull};
     struct level_map m;
 
     /* Key 0 is the empty level, which is a legal topic level. */
@@ -76,7 +76,7 @@ static void test_hash_spreads(void)
 {
     /* Distinct levels that differ in a byte or two, like device ids, must spread
      * evenly over the low bits that index the table (100 per bucket expected). */
-    unsigned buckets[64] = { 0 };
+    unsigned buckets[64] = {0};
     char s[32];
     for (int i = 0; i < 6400; i++) {
         int n = snprintf(s, sizeof(s), i % 2 ? "sensor-%d" : "%d", i);

@@ -7,7 +7,7 @@
 static void test_new_copies_topic_and_payload(void)
 {
     char topic[] = "a/b";
-    char payload[] = { 1, 0, 2 };
+    char payload[] = {1, 0, 2};
     struct msg *m = msg_new(topic, 3, payload, sizeof(payload), 1, true, 42);
 
     topic[0] = 'x'; /* the message holds copies */

@@ -102,28 +102,27 @@ struct retain_case {
     const char *expect[12];
 };
 
-static const char *const stored[] = { "a",      "a/b",    "a/b/c", "a/c",  "b",
-                                      "$SYS/x", "$SYS",   "/",     "/a",   "a//b",
-                                      "a/",     "$x/a/b", "c/$d",  "z" };
+static const char *const stored[] = {"a", "a/b", "a/b/c", "a/c", "b",      "$SYS/x", "$SYS",
+                                     "/", "/a",  "a//b",  "a/",  "$x/a/b", "c/$d",   "z"};
 
 static const struct retain_case rcases[] = {
-    { "#", { "a", "a/b", "a/b/c", "a/c", "b", "/", "/a", "a//b", "a/", "c/$d", "z" } },
-    { "a/#", { "a", "a/b", "a/b/c", "a/c", "a//b", "a/" } },
-    { "a/+", { "a/b", "a/c", "a/" } },
-    { "+", { "a", "b", "z" } },
-    { "+/+", { "a/b", "a/c", "/", "/a", "a/", "c/$d" } },
-    { "+/#", { "a", "a/b", "a/b/c", "a/c", "b", "/", "/a", "a//b", "a/", "c/$d", "z" } },
-    { "$SYS/#", { "$SYS/x", "$SYS" } },
-    { "$SYS/+", { "$SYS/x" } },
-    { "+/x", { NULL } },
-    { "$x/+/b", { "$x/a/b" } },
-    { "a/+/b", { "a//b" } },
-    { "/+", { "/", "/a" } },
-    { "+/", { "/", "a/" } },
-    { "a/b/c/#", { "a/b/c" } },
-    { "a/b/c/+", { NULL } },
-    { "nope/#", { NULL } },
-    { "c/+", { "c/$d" } },
+    {"#", {"a", "a/b", "a/b/c", "a/c", "b", "/", "/a", "a//b", "a/", "c/$d", "z"}},
+    {"a/#", {"a", "a/b", "a/b/c", "a/c", "a//b", "a/"}},
+    {"a/+", {"a/b", "a/c", "a/"}},
+    {"+", {"a", "b", "z"}},
+    {"+/+", {"a/b", "a/c", "/", "/a", "a/", "c/$d"}},
+    {"+/#", {"a", "a/b", "a/b/c", "a/c", "b", "/", "/a", "a//b", "a/", "c/$d", "z"}},
+    {"$SYS/#", {"$SYS/x", "$SYS"}},
+    {"$SYS/+", {"$SYS/x"}},
+    {"+/x", {NULL}},
+    {"$x/+/b", {"$x/a/b"}},
+    {"a/+/b", {"a//b"}},
+    {"/+", {"/", "/a"}},
+    {"+/", {"/", "a/"}},
+    {"a/b/c/#", {"a/b/c"}},
+    {"a/b/c/+", {NULL}},
+    {"nope/#", {NULL}},
+    {"c/+", {"c/$d"}},
 };
 
 static void test_match_table(void)
@@ -159,7 +158,7 @@ static void test_clear_prunes(void)
     struct retain_store *rs = retain_new();
     long base = alloc_count_live();
     char topic[32];
-    struct seen s = { 0 };
+    struct seen s = {0};
 
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < 500; i++) {
@@ -240,7 +239,7 @@ static void test_random_cross_check(void)
     enum { NT = 600, NF = 3000 };
     static char topics[NT][64];
     static unsigned char present[NT], got[NT];
-    struct brute_rng rng = { 0x0ddba11cafef00dull };
+    struct brute_rng rng = {0x0ddba11cafef00dull};
     struct retain_store *rs = retain_new();
     long base = alloc_count_live();
 
@@ -253,9 +252,8 @@ static void test_random_cross_check(void)
             }
         if (!topics[i][0])
             continue;
-        ASSERT_EQ_INT(retain_set(rs, msg_new(topics[i], strlen(topics[i]), "x", 1, 0, true,
-                                             (uint64_t)i)),
-                      0);
+        ASSERT_EQ_INT(
+            retain_set(rs, msg_new(topics[i], strlen(topics[i]), "x", 1, 0, true, (uint64_t)i)), 0);
         present[i] = 1;
     }
     for (int pass = 0; pass < 3; pass++) {
@@ -267,8 +265,8 @@ static void test_random_cross_check(void)
             for (int i = 0; i < NT; i++) {
                 int want = present[i] && brute_matches(f, fl, topics[i], strlen(topics[i]));
                 if (got[i] != want)
-                    TEST_FAIL_("filter '%s' topic '%s': %d visits, want %d", f, topics[i],
-                               got[i], want);
+                    TEST_FAIL_("filter '%s' topic '%s': %d visits, want %d", f, topics[i], got[i],
+                               want);
             }
         }
         for (int i = 0; i < NT; i++)

@@ -134,7 +134,7 @@ static void test_persistent_session_resume(void)
     ASSERT_EQ_INT(H.b.stats.clients_connected, 1);
     ASSERT_EQ_INT(H.b.stats.clients_total, 2);
 
-    publish_qos1(pub, "t", 1, 3); /* queued while offline */
+    publish_qos1(pub, "t", 1, 3);              /* queued while offline */
     tc_publish(pub, "t", "lost", 0, 0, false); /* QoS 0 is not queued by default */
     ASSERT_EQ_INT(H.b.stats.queued, 3);
     ASSERT_EQ_INT(H.b.stats.inflight, 2);

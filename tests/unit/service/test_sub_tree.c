@@ -55,24 +55,26 @@ struct match_case {
 };
 
 static const struct match_case cases[] = {
-    { { "a/b", "a/+", "a/#", "#", "+/b", "+/+", "a/b/c", "b/#" }, "a/b",
-      { "a/b", "a/+", "a/#", "#", "+/b", "+/+" } },
-    { { "a/#", "a/+", "+", "#", "a" }, "a", { "a/#", "+", "#", "a" } },
-    { { "a/+/c", "a/+/+", "a/+", "+/+/+/#" }, "a/b/c", { "a/+/c", "a/+/+", "+/+/+/#" } },
+    {{"a/b", "a/+", "a/#", "#", "+/b", "+/+", "a/b/c", "b/#"},
+     "a/b",
+     {"a/b", "a/+", "a/#", "#", "+/b", "+/+"}},
+    {{"a/#", "a/+", "+", "#", "a"}, "a", {"a/#", "+", "#", "a"}},
+    {{"a/+/c", "a/+/+", "a/+", "+/+/+/#"}, "a/b/c", {"a/+/c", "a/+/+", "+/+/+/#"}},
     /* The '$' rule: wildcards at the first level skip "$..." topics. */
-    { { "#", "+/x", "+/#", "$SYS/#", "$SYS/+", "$SYS/x", "+" }, "$SYS/x",
-      { "$SYS/#", "$SYS/+", "$SYS/x" } },
-    { { "#", "+", "$" }, "$", { "$" } },
-    { { "a/#", "+/+", "a/$x", "+/$x/#" }, "a/$x", { "a/#", "+/+", "a/$x", "+/$x/#" } },
+    {{"#", "+/x", "+/#", "$SYS/#", "$SYS/+", "$SYS/x", "+"},
+     "$SYS/x",
+     {"$SYS/#", "$SYS/+", "$SYS/x"}},
+    {{"#", "+", "$"}, "$", {"$"}},
+    {{"a/#", "+/+", "a/$x", "+/$x/#"}, "a/$x", {"a/#", "+/+", "a/$x", "+/$x/#"}},
     /* Empty levels are levels: "a//b" has three, "/" has two. */
-    { { "a//b", "a/+/b", "a/b", "a/#", "+/+/+", "a//#", "a/+" }, "a//b",
-      { "a//b", "a/+/b", "a/#", "+/+/+", "a//#" } },
-    { { "/", "+/+", "+", "#", "/#", "+/#", "/+" }, "/",
-      { "/", "+/+", "#", "/#", "+/#", "/+" } },
-    { { "/a", "+/a", "/+", "+", "a", "/#" }, "/a", { "/a", "+/a", "/+", "/#" } },
-    { { "a/", "a/+", "a", "a/#", "+/" }, "a/", { "a/", "a/+", "a/#", "+/" } },
-    { { "a/b", "A/b", "a/b/", "ab" }, "a/b", { "a/b" } },
-    { { "x/#", "x/y/#", "x/y/z/#" }, "x/y", { "x/#", "x/y/#" } },
+    {{"a//b", "a/+/b", "a/b", "a/#", "+/+/+", "a//#", "a/+"},
+     "a//b",
+     {"a//b", "a/+/b", "a/#", "+/+/+", "a//#"}},
+    {{"/", "+/+", "+", "#", "/#", "+/#", "/+"}, "/", {"/", "+/+", "#", "/#", "+/#", "/+"}},
+    {{"/a", "+/a", "/+", "+", "a", "/#"}, "/a", {"/a", "+/a", "/+", "/#"}},
+    {{"a/", "a/+", "a", "a/#", "+/"}, "a/", {"a/", "a/+", "a/#", "+/"}},
+    {{"a/b", "A/b", "a/b/", "ab"}, "a/b", {"a/b"}},
+    {{"x/#", "x/y/#", "x/y/z/#"}, "x/y", {"x/#", "x/y/#"}},
 };
 
 static int filter_index(const struct match_case *c, const char *f)
@@ -89,7 +91,7 @@ static void test_match_table(void)
         const struct match_case *c = &cases[ci];
         struct sub_tree *t = sub_tree_new();
         char slot[10];
-        int want[10] = { 0 }, got[10] = { 0 };
+        int want[10] = {0}, got[10] = {0};
         struct hits h;
 
         for (int i = 0; i < 10 && c->filters[i]; i++)
@@ -160,8 +162,8 @@ static void test_replace(void)
 /* Removing every subscription returns every block the tree allocated for them. */
 static void test_remove_prunes(void)
 {
-    static const char *const filters[] = { "a/b/c", "a/b", "a/+/c", "a/#", "#", "+", "/",
-                                           "a//b/", "x/y/z/w/v", "+/+/#", "$SYS/#" };
+    static const char *const filters[] = {"a/b/c", "a/b",   "a/+/c",     "a/#",   "#",     "+",
+                                          "/",     "a//b/", "x/y/z/w/v", "+/+/#", "$SYS/#"};
     const size_t nf = sizeof(filters) / sizeof(filters[0]);
     struct sub_tree *t = sub_tree_new();
     long base = alloc_count_live();
@@ -209,7 +211,7 @@ static void test_many_children(void)
         ASSERT_EQ_INT(sub_tree_count(t), i + 1);
         for (int j = 0; j <= i; j += 37) {
             n = snprintf(f, sizeof(f), "root/%d", j);
-            ASSERT_EQ_INT(sub_tree_match(t, f, (size_t)n, record, &(struct hits){ 0 }), 1);
+            ASSERT_EQ_INT(sub_tree_match(t, f, (size_t)n, record, &(struct hits){0}), 1);
         }
     }
     for (int i = 0; i < 300; i++) {
@@ -275,10 +277,10 @@ static void test_random_cross_check(void)
     static char filters[NF][64];
     static unsigned char present[NF], got[NF];
     static char subs[NF];
-    struct brute_rng rng = { 0x1234567887654321ull };
+    struct brute_rng rng = {0x1234567887654321ull};
     struct sub_tree *t = sub_tree_new();
     long base = alloc_count_live();
-    struct cross_ctx ctx = { got, subs };
+    struct cross_ctx ctx = {got, subs};
 
     for (int i = 0; i < NF; i++) {
         brute_random(&rng, true, 5, filters[i], sizeof(filters[i]));
