@@ -4,6 +4,7 @@
 #include "service/broker.h"
 
 #include "common/cfg_parse.h"
+#include "common/cfg_schema.h"
 #include "common/mem.h"
 #include "service/conn.h"
 #include "service/log.h"
@@ -105,29 +106,40 @@ void broker_stop(struct broker *b)
     plat_loop_stop(b->loop);
 }
 
-/* Options a reload may change in place; everything else needs a restart. */
+/* Whether schema row o names a global value that a reload may replace in place. */
+static bool is_reloadable_field(const struct cfg_option *o)
+{
+    return o->reloadable && o->status == CFG_ST_SUPPORTED && o->scope == CFG_SCOPE_GLOBAL &&
+           o->type != CFG_T_SPECIAL && o->field != SIZE_MAX && !o->alias_of;
+}
+
+/* Copy every reloadable global option from n into the running configuration, driven by
+ * the schema table (the same rows the parser and the docs use), and log what changed.
+ * Strings are swapped so that cfg_cleanup(n) frees the old values. Listener options,
+ * `user` and `pid_file` are not reloadable: they keep their running values. */
 static void apply_reloadable(struct broker *b, struct cfg *n)
 {
-    struct cfg *c = &b->cfg;
-    c->allow_anonymous = n->allow_anonymous;
-    c->allow_zero_length_clientid = n->allow_zero_length_clientid;
-    free(c->auto_id_prefix);
-    c->auto_id_prefix = n->auto_id_prefix;
-    n->auto_id_prefix = NULL;
-    c->max_inflight_messages = n->max_inflight_messages;
-    c->max_queued_messages = n->max_queued_messages;
-    c->max_queued_bytes = n->max_queued_bytes;
-    c->queue_qos0_messages = n->queue_qos0_messages;
-    c->upgrade_outgoing_qos = n->upgrade_outgoing_qos;
-    c->message_size_limit = n->message_size_limit;
-    c->max_packet_size = n->max_packet_size;
-    c->max_keepalive = n->max_keepalive;
-    c->retain_available = n->retain_available;
-    c->set_tcp_nodelay = n->set_tcp_nodelay;
-    c->persistent_client_expiration = n->persistent_client_expiration;
-    c->connection_messages = n->connection_messages;
-    c->sys_interval = n->sys_interval;
-    b->allow_anonymous = resolve_anonymous(n);
+    size_t count = 0;
+    const struct cfg_option *t = cfg_schema_table(&count);
+    for (size_t i = 0; i < count; i++) {
+        const struct cfg_option *o = &t[i];
+        if (!is_reloadable_field(o))
+            continue;
+        char *cur = (char *)&b->cfg + o->field;
+        char *next = (char *)n + o->field;
+        if (o->type == CFG_T_STRING || o->type == CFG_T_PATH) {
+            char **a = (char **)(void *)cur, **z = (char **)(void *)next;
+            if ((*a == NULL) != (*z == NULL) || (*a && strcmp(*a, *z) != 0))
+                log_notice("reload: %s changed", o->name);
+            char *tmp = *a;
+            *a = *z;
+            *z = tmp;
+        } else if (memcmp(cur, next, o->field_size) != 0) {
+            log_notice("reload: %s changed", o->name);
+            memcpy(cur, next, o->field_size);
+        }
+    }
+    b->allow_anonymous = resolve_anonymous(&b->cfg);
 }
 
 void broker_reload(struct broker *b)
