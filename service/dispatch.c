@@ -54,6 +54,12 @@ static int dispatch_connect(struct conn *c, const struct mqtt_packet *p, int dec
          * nothing better. */
         return refuse_connect(c, ERR_NOTSUP, MQTT_V311, "unsupported protocol");
     }
+    if (cp->proto_level == MQTT_V5) {
+        /* The codec speaks MQTT 5 already, the session layer not yet: refuse it in MQTT 5's
+         * own terms (reason 0x84) rather than half-serve it. */
+        log_notice("addr=%s MQTT 5 is not supported yet", c->addr);
+        return refuse_connect(c, ERR_NOTSUP, MQTT_V5, "MQTT 5 not supported yet");
+    }
     int rc = handle_connect(c, cp);
     if (rc < 0 && c->state != CONN_CLOSING)
         return refuse_connect(c, rc, cp->proto_level, "connection refused");

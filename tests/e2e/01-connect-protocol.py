@@ -27,6 +27,19 @@ def test_unsupported_level_mqtt7():
         c.expect_closed()
 
 
+@midge_only
+def test_mqtt5_refused_with_v5_connack():
+    # Until MQTT 5 sessions exist, a level-5 CONNECT gets MQTT 5's own refusal:
+    # CONNACK (flags 0, reason 0x84 unsupported protocol version, no properties), close.
+    with Broker() as b:
+        c = b.raw()
+        body = mqtt_str("MQTT") + bytes([5, 0x02]) + (60).to_bytes(2, "big") + b"\x00"
+        c.send(packet(CONNECT, 0, body + mqtt_str(uid())))
+        p = c.expect(CONNACK)
+        assert p.body == bytes([0, 0x84, 0]), p.body.hex()
+        c.expect_closed()
+
+
 def test_unsupported_name_level_mismatch():
     # "MQIsdp" is only valid with level 3.
     with Broker() as b:
