@@ -55,6 +55,7 @@ void cfg_cleanup(struct cfg *c)
         free(c->warnings[i]);
     free(c->warnings);
     free(c->auto_id_prefix);
+    free(c->password_file);
     free(c->log_file);
     free(c->log_timestamp_format);
     free(c->pid_file);

@@ -52,6 +52,7 @@ struct cfg {
     int allow_anonymous; /* -1 = not set (default depends on local_only), 0, 1 */
     bool allow_zero_length_clientid;
     char *auto_id_prefix;
+    char *password_file; /* NULL = no password checks */
 
     /* limits and delivery */
     uint32_t max_inflight_messages; /* 0 = unlimited */

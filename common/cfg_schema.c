@@ -457,9 +457,12 @@ static const struct cfg_option rows[O_COUNT_] = {
                 "in local-only mode (no listener configured)."},
     [O_password_file] =
         {.name = "password_file",
-         NY(SECURITY, G, PATH),
+         SUP(SECURITY, G, PATH),
+         GF(password_file),
          .reloadable = true,
-         .doc = "File of usernames and password hashes that clients are checked against."},
+         .doc = "File of usernames and password hashes (mosquitto_passwd or midge-passwd "
+                "format) that clients with a username are checked against. A reload "
+                "rereads it; an unreadable file keeps the previous users."},
     [O_acl_file] = {.name = "acl_file",
                     NY(SECURITY, G, PATH),
                     .reloadable = true,

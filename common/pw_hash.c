@@ -4,8 +4,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char b64_alphabet[] =
@@ -223,4 +225,29 @@ int pw_hash_check(const char *s, size_t len, const char *password, size_t pwlen,
     if (rc < 0)
         return rc;
     return pw_hash_verify(&h, password, pwlen) ? 0 : ERR_AUTH;
+}
+
+int pw_hash_mac(const uint8_t *key, size_t keylen, const void *a, size_t alen, const void *b,
+                size_t blen, uint8_t out[PW_HASH_MAC_LEN])
+{
+    size_t n = alen + 1 + blen;
+    uint8_t *msg = malloc(n);
+    if (!msg)
+        return ERR_NOMEM;
+    if (alen)
+        memcpy(msg, a, alen);
+    msg[alen] = 0;
+    if (blen)
+        memcpy(msg + alen + 1, b, blen);
+    unsigned outlen = 0;
+    bool ok = HMAC(EVP_sha256(), key, (int)keylen, msg, n, out, &outlen) != NULL &&
+              outlen == PW_HASH_MAC_LEN;
+    OPENSSL_cleanse(msg, n); /* it holds a password */
+    free(msg);
+    return ok ? 0 : ERR_NOMEM;
+}
+
+bool pw_hash_equal(const void *a, const void *b, size_t n)
+{
+    return CRYPTO_memcmp(a, b, n) == 0;
 }

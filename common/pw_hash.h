@@ -74,4 +74,16 @@ bool pw_hash_verify(const struct pw_hash *h, const char *password, size_t pwlen)
 int pw_hash_check(const char *s, size_t len, const char *password, size_t pwlen,
                   struct err_detail *d);
 
+/* Length of a pw_hash_mac result. */
+#define PW_HASH_MAC_LEN 32
+
+/* HMAC-SHA256 under key (keylen bytes) of a || 0x00 || b (alen and blen bytes, borrowed)
+ * into out. Used by the broker's verification cache, so that a CONNECT with credentials
+ * that already passed costs one HMAC instead of a PBKDF2 run. Returns 0 or ERR_NOMEM. */
+int pw_hash_mac(const uint8_t *key, size_t keylen, const void *a, size_t alen, const void *b,
+                size_t blen, uint8_t out[PW_HASH_MAC_LEN]);
+
+/* Constant-time comparison of n bytes; true when equal. */
+bool pw_hash_equal(const void *a, const void *b, size_t n);
+
 #endif

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct auth;
 struct conn;
 struct session;
 struct sys_tree;
@@ -111,6 +112,7 @@ struct conn {
     struct session *sess;
     struct msg *will;         /* owned; topic already mounted */
     char *username;           /* owned */
+    bool pw_checked;          /* username and password verified against password_file */
     const char *close_reason; /* static text for the disconnect log line */
     struct link all_link;     /* broker.conns or broker.closing */
     struct link flush_link;   /* broker.flush when out has data to write */
@@ -154,6 +156,7 @@ struct broker {
     uint64_t start_ms;
     struct stats stats;
     struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
+    struct auth *auth;    /* password_file users and cache (auth.c) */
 };
 
 /* Lists ------------------------------------------------------------------------------ */

@@ -3,6 +3,7 @@
  * resumption, CONNACK. */
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
+#include "service/auth.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
 #include "service/log.h"
@@ -55,15 +56,13 @@ static char *choose_client_id(struct conn *c, const struct mqtt_connect *p, int 
     return id;
 }
 
-/* Authentication as far as this release knows it: anonymous access per allow_anonymous.
- * Without a password file a username proves nothing, so when anonymous access is off
- * every client is refused rather than let in on an unchecked name. */
-static int authenticate(struct conn *c, const struct mqtt_connect *p)
+/* Authentication (service/auth.c): a username is checked against password_file when
+ * one is configured (ERR_PERM, "bad username or password", when it does not verify);
+ * otherwise allow_anonymous decides (ERR_AUTH, "not authorised"). A username without a
+ * password file proves nothing, so it is let in only when anonymous access is. */
+static int authenticate(struct conn *c, const struct mqtt_connect *p, bool *by_file)
 {
-    if (c->b->allow_anonymous)
-        return 0;
-    (void)p;
-    return ERR_AUTH;
+    return auth_connect(c->b, p, by_file);
 }
 
 /* Build the will message (topic mounted) or return an error for an invalid will. */
@@ -136,7 +135,8 @@ int handle_connect(struct conn *c, const struct mqtt_connect *p)
     if (!id)
         return rc;
     struct msg *will = NULL;
-    rc = authenticate(c, p);
+    bool by_file = false;
+    rc = authenticate(c, p, &by_file);
     if (rc == 0)
         rc = make_will(c, p, &will);
     if (rc < 0) {
@@ -145,6 +145,7 @@ int handle_connect(struct conn *c, const struct mqtt_connect *p)
     }
     if (p->has_username)
         c->username = xstrndup((const char *)p->username.p, p->username.len);
+    c->pw_checked = by_file;
     bool present = false;
     struct session *s = take_session(c, id, p->clean_start, &present);
     c->will = will;
