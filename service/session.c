@@ -76,6 +76,7 @@ void session_attach(struct session *s, struct conn *c)
     c->sess = s;
     link_remove(&s->expiry_link);
     struct stats *st = &s->b->stats;
+    st->connects++;
     st->clients_connected++;
     if (st->clients_connected > st->clients_max)
         st->clients_max = st->clients_connected;

@@ -95,19 +95,6 @@ static uint64_t queued_bytes(const struct broker *b)
     return sum;
 }
 
-/* Count, into `connects`, the live connections accepted in [prev_ms, now_ms) that have
- * completed CONNECT: an approximation of the CONNECT count (a client that connects and
- * leaves between two samples is missed) that needs no hook in the CONNECT path. The
- * half-open window counts each connection at exactly one sample. */
-static void sample_connects(struct broker *b, uint64_t prev_ms, uint64_t now_ms)
-{
-    for (const struct link *l = b->conns.next; l != &b->conns; l = l->next) {
-        const struct conn *c = link_entry(l, struct conn, all_link);
-        if (c->state == CONN_ACTIVE && c->connected_ms >= prev_ms && c->connected_ms < now_ms)
-            b->stats.connects++;
-    }
-}
-
 void stats_sample(struct broker *b, uint64_t now_ms)
 {
     struct stats *st = &b->stats;
@@ -122,7 +109,6 @@ void stats_sample(struct broker *b, uint64_t now_ms)
     st->heap_current = plat_heap_in_use();
     if (st->heap_current > st->heap_max)
         st->heap_max = st->heap_current;
-    sample_connects(b, st->sample_ms, now_ms);
     uint64_t dt = st->sample_ms && now_ms > st->sample_ms ? now_ms - st->sample_ms : 0;
     stats_update_loads(st, dt);
     st->sample_ms = now_ms;

@@ -51,7 +51,7 @@ struct stats {
     uint64_t sample_ms;                     /* monotonic time of the last sample, 0 = never */
     uint64_t uptime_s;                      /* seconds since broker_start */
     uint64_t clients_disconnected;          /* clients_total - clients_connected */
-    uint64_t connects;                      /* CONNECTs seen by the samples (see stats.c) */
+    uint64_t connects;                      /* CONNECTs accepted (session_attach) */
     uint64_t subscriptions;                 /* (session, filter) pairs in the subscription tree */
     uint64_t shared_subscriptions;          /* 0: midge has no shared subscriptions yet */
     uint64_t retained_count;                /* retained messages ($SYS ones included) */

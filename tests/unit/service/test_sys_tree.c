@@ -224,6 +224,28 @@ static void test_load_converges(void)
     ASSERT_TRUE(v > 2206.0 && v < 2208.0);
 }
 
+/* load/connections counts every accepted CONNECT, also those of clients that left
+ * before the update. */
+static void test_short_lived_connects_counted(void)
+{
+    h_start(&H, "sys_interval 5\n");
+    struct tclient *sub = tc_connect(&H, "sub", true, false);
+    tc_subscribe(sub, "$SYS/broker/load/connections/1min", 0, 0);
+    for (int i = 0; i < 3; i++) {
+        struct tclient *t = tc_connect(&H, "brief", true, false);
+        tc_disconnect(t);
+        h_settle(&H);
+        tc_free(t);
+    }
+    h_run_for(&H, 5000);
+    struct got g;
+    collect(sub, &g);
+    /* 4 CONNECTs in 5 s = 48/min; 1-min weight 1 - e^(-5/60) = 0.0800. */
+    expect_value(&g, "load/connections/1min", "3.84");
+    tc_free(sub);
+    h_stop(&H);
+}
+
 int main(void)
 {
     RUN_TEST(test_counters_exact);
@@ -231,5 +253,6 @@ int main(void)
     RUN_TEST(test_disabled_and_reconfigured);
     RUN_TEST(test_load_direction);
     RUN_TEST(test_load_converges);
+    RUN_TEST(test_short_lived_connects_counted);
     return 0;
 }
