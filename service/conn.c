@@ -104,7 +104,7 @@ static void mark_flush(struct conn *c)
 int conn_send(struct conn *c, const struct mqtt_packet *p)
 {
     if (c->state == CONN_CLOSING && p->type != MQTT_PKT_CONNACK)
-        return 0;
+        return ERR_CLOSED; /* nothing more goes out, and nothing is counted as sent */
     int n = mqtt_codec_encode(&c->out, p, c->version ? c->version : MQTT_V311);
     if (n < 0)
         return n;
@@ -288,14 +288,16 @@ void conn_close(struct conn *c, const char *reason)
         log_notice("client=%s addr=%s disconnected: %s", c->sess->client_id, c->addr, reason);
     else if (!was_active)
         log_debug("addr=%s closed before CONNECT completed: %s", c->addr, reason);
+    /* Detach first: a will matching the client's own subscriptions must be queued for its
+     * (offline) session, not marked in flight on a connection that will never send it. */
+    if (c->sess)
+        session_detach(c->sess);
     if (c->send_will && c->will) {
         struct msg *w = c->will;
         c->will = NULL;
         route_publish(b, w);
         msg_unref(w);
     }
-    if (c->sess)
-        session_detach(c->sess);
 }
 
 void conn_close_all(struct broker *b)

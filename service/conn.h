@@ -14,8 +14,9 @@
 void conn_accept_all(struct listener *lst);
 
 /* Append the encoding of *p to c's output; it is written in the before-sleep flush,
- * coalesced with everything else produced in this loop iteration. Returns 0 or
- * ERR_TOOBIG (never for broker-generated packets within limits). */
+ * coalesced with everything else produced in this loop iteration. Returns 0,
+ * ERR_CLOSED when c is closing (only a refusing CONNACK still goes out), or ERR_TOOBIG
+ * (never for broker-generated packets within limits). */
 int conn_send(struct conn *c, const struct mqtt_packet *p);
 /* Append a PUBLISH of m at qos with packet id mid (0 for QoS 0), the dup and retain
  * flags; the topic is stripped of the listener's mount point. m is borrowed. */

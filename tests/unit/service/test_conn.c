@@ -473,6 +473,41 @@ static void test_stop_with_connected_clients(void)
     h_stop(&H);
 }
 
+/* A persistent client whose QoS 1 will matches its own subscription: the will is queued
+ * for the offline session (not counted in flight on the dying connection) and arrives
+ * as a first transmission, without DUP, when the client comes back. */
+static void test_own_will_queued_for_offline_session(void)
+{
+    h_start(&H, NULL);
+    struct tclient *c = tc_open(&H);
+    struct mqtt_packet p = {.type = MQTT_PKT_CONNECT};
+    struct mqtt_connect *cp = &p.u.connect;
+    cp->keepalive = 60;
+    cp->client_id = (struct mqtt_bytes){(const uint8_t *)"self", 4};
+    cp->will_flag = true;
+    cp->will_qos = 1;
+    cp->will_topic = (struct mqtt_bytes){(const uint8_t *)"self/will", 9};
+    cp->will_payload = (struct mqtt_bytes){(const uint8_t *)"bye", 3};
+    tc_send(c, &p);
+    tc_expect_connack(c, 0, false);
+    tc_subscribe(c, "self/#", 1, 1);
+    tc_free(c); /* socket closed without DISCONNECT */
+    h_settle(&H);
+    ASSERT_EQ_INT(H.b.stats.inflight, 0);
+    ASSERT_EQ_INT(H.b.stats.queued, 1);
+
+    c = tc_open(&H);
+    tc_send_connect(c, "self", false, 60);
+    tc_expect_connack(c, 0, true);
+    uint16_t mid = tc_expect_publish(c, "self/will", "bye", 1, false, false);
+    tc_ack(c, MQTT_PKT_PUBACK, mid);
+    h_settle(&H);
+    ASSERT_EQ_INT(H.b.stats.inflight, 0);
+    ASSERT_EQ_INT(H.b.stats.queued, 0);
+    tc_free(c);
+    h_stop(&H);
+}
+
 int main(void)
 {
     RUN_TEST(test_connect_and_stats);
@@ -491,5 +526,6 @@ int main(void)
     RUN_TEST(test_stop_with_connected_clients);
     RUN_TEST(test_framing_and_short_writes);
     RUN_TEST(test_max_connections);
+    RUN_TEST(test_own_will_queued_for_offline_session);
     return 0;
 }
