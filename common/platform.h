@@ -228,7 +228,8 @@ struct plat_service_ops {
     /* Debug dump (SIGUSR2); may be NULL. */
     void (*debug)(void *ud);
     /* Called after the loop returned, before the loop is freed: release everything that
-     * uses the loop. */
+     * uses the loop. Also called (once, without start) when the start is refused before
+     * ops->start, so that the core can free what it prepared. */
     void (*cleanup)(void *ud);
     /* Report an event of the process model (privileges dropped, stale pid file
      * replaced, ...) as one line for the broker's log; may be NULL (then stderr). Called

@@ -283,24 +283,29 @@ int plat_service_main(const struct plat_service_ops *ops, const struct plat_serv
     struct service_ctx ctx = {.ops = ops, .opts = o, .ud = ud, .ready_fd = -1};
     int status = 1;
     if (service_preflight(&ctx) < 0)
-        return 1;
+        goto refused;
     ctx.pid_file = o && o->pid_file ? xstrdup(o->pid_file) : NULL;
     int rc = 0;
     if (o && o->daemonize && (rc = service_detach(&ctx.ready_fd, &d)) < 0) {
         service_console("cannot run as a daemon", rc, &d);
-        goto out;
+        goto refused;
     }
     rc = plat_loop_new(&ctx.loop, &d);
     if (rc < 0) {
         service_console("cannot create the event loop", rc, &d);
-        goto out;
+        goto refused;
     }
     status = service_run(&ctx);
     if (ctx.pid_written && (rc = posix__pidfile_remove(ctx.pid_file, &d)) < 0)
         service_log(&ctx, PLAT_LOG_WARNING,
                     "cannot remove the pid file (the next start replaces it): %s", d.msg);
     plat_loop_free(ctx.loop);
-out:
     free(ctx.pid_file);
     return status;
+refused:
+    /* Nothing was started; the core still gets to release what it prepared. */
+    if (ops->cleanup)
+        ops->cleanup(ud);
+    free(ctx.pid_file);
+    return 1;
 }

@@ -138,6 +138,7 @@ static void test_live_pid_file_refused(void)
     struct plat_service_opts o = {.pid_file = pid_path, .user = "root"};
     ASSERT_EQ_INT(plat_service_main(&ops, &o, &s), 1);
     ASSERT_EQ_INT(s.starts, 0);
+    ASSERT_EQ_INT(s.cleanups, 1);             /* the core still frees what it prepared */
     ASSERT_EQ_INT(access(pid_path, F_OK), 0); /* someone else's file: left alone */
     unlink(pid_path);
 }
@@ -172,6 +173,7 @@ static void test_missing_user(void)
         /* As root a user that does not exist is refused before anything starts. */
         ASSERT_EQ_INT(plat_service_main(&ops, &o, &s), 1);
         ASSERT_EQ_INT(s.starts, 0);
+        ASSERT_EQ_INT(s.cleanups, 1);
     } else {
         /* Not root: `user` has no effect, as in mosquitto. */
         ASSERT_EQ_INT(plat_service_main(&ops, &o, &s), 0);
