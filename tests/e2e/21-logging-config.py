@@ -118,6 +118,40 @@ def test_connection_messages_false():
                    "disconnected" in b.log_text(), what="connect and disconnect lines")
 
 
+@midge_only  # mosquitto publishes these at QoS 2; the topic names are the same
+def test_log_dest_topic_publishes_lines():
+    with QuietBroker(["log_dest stderr", "log_dest topic",
+                      "log_type notice", "log_type subscribe"]) as b:
+        mon = b.client("logmon-1")
+        mon.subscribe("$SYS/broker/log/#", 1)
+        connect_and_leave(b, "logtopic-1")
+        got = {}
+
+        def seen(topic, text):
+            return any(text in t for t in got.get(topic, []))
+
+        while not (seen("$SYS/broker/log/N", "client=logtopic-1 ") and
+                   seen("$SYS/broker/log/M/subscribe", "logtopic-1 subscribe log/t")):
+            p = mon.expect_publish()
+            assert p.topic.startswith("$SYS/broker/log/") and not p.retain, p
+            got.setdefault(p.topic, []).append(p.payload.decode())
+        assert "$SYS/broker/log/D" not in got, got
+        # Not retained: a new subscriber sees only lines logged after it subscribed
+        # (its own subscribe line), none of the old ones.
+        late = b.client("logmon-2")
+        late.subscribe("$SYS/broker/log/#", 0)
+        for p in late.collect_publishes(quiet=0.3):
+            assert not p.retain and b"logtopic-1" not in p.payload, p
+
+
+def test_log_topics_silent_without_log_dest_topic():
+    with QuietBroker(["log_dest stderr", "log_type all"]) as b:
+        mon = b.client("logmon-3")
+        mon.subscribe("$SYS/broker/log/#", 0)
+        connect_and_leave(b, "logtopic-2")
+        mon.expect_nothing(0.4)
+
+
 def test_include_dir_options_apply_in_sorted_order():
     # Two files in include_dir set message_size_limit; the later one (sorted) wins, and a
     # listener defined there accepts connections.
