@@ -158,16 +158,20 @@ void broker_reload(struct broker *b)
     struct cfg n;
     struct err_detail d = {{0}, {0}, 0};
     cfg_init(&n);
+    char msg[1200];
     int rc = config_io_load(b->config_path, &n, &d);
-    if (rc == 0)
-        rc = log_configure(&n, b->verbose, &d);
     if (rc < 0) {
-        char msg[1200];
         log_error("reload failed, keeping the running configuration: %s",
                   err_detail_format(&d, msg, sizeof msg));
         cfg_cleanup(&n);
+        log_reopen(); /* log rotation still works while the file is being edited */
         return;
     }
+    /* A log file that cannot be reopened (for example in a directory the unprivileged
+     * user may not write) must not block the rest of the reload. */
+    if (log_configure(&n, b->verbose, &d) < 0)
+        log_warn("reload: cannot reopen the log, it stays on the old file: %s",
+                 err_detail_format(&d, msg, sizeof msg));
     apply_reloadable(b, &n);
     sys_tree_reconfigure(b);
     auth_reload(b);
