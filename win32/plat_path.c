@@ -5,6 +5,10 @@
 
 #include "common/mem.h"
 
+#include <knownfolders.h>
+#include <shlobj.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,14 +116,20 @@ int win32__file_code(DWORD err)
 static INIT_ONCE data_once = INIT_ONCE_STATIC_INIT;
 static wchar_t data_dir[MAX_PATH];
 
+/* The known folder, not %ProgramData%: a service's environment may lack the variable
+ * or (under Wine) point it elsewhere. */
 static BOOL CALLBACK data_dir_init(PINIT_ONCE once, PVOID param, PVOID *ctx)
 {
     (void)once;
     (void)param;
     (void)ctx;
-    DWORD n = ExpandEnvironmentStringsW(L"%ProgramData%\\midge", data_dir, MAX_PATH);
-    if (n == 0 || n > MAX_PATH || wcschr(data_dir, L'%'))
+    PWSTR base = NULL;
+    if (SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &base) == S_OK &&
+        wcslen(base) + 8 < MAX_PATH)
+        _snwprintf(data_dir, MAX_PATH, L"%ls\\midge", base);
+    else
         wcscpy(data_dir, L"C:\\ProgramData\\midge");
+    CoTaskMemFree(base);
     CreateDirectoryW(data_dir, NULL); /* exists already in the normal case */
     return TRUE;
 }
@@ -136,9 +146,8 @@ const char *plat_path_default_config(void)
 {
     static char path[MAX_PATH * 3];
     wchar_t w[MAX_PATH + 16];
-    DWORD n = ExpandEnvironmentStringsW(L"%ProgramData%\\midge\\midge.conf", w, MAX_PATH);
-    if (n == 0 || n > MAX_PATH || wcschr(w, L'%'))
-        return NULL;
+    _snwprintf(w, MAX_PATH + 16, L"%ls\\midge.conf", win32__data_dir());
+    w[MAX_PATH + 15] = L'\0';
     DWORD attr = GetFileAttributesW(w);
     if (attr == INVALID_FILE_ATTRIBUTES || (attr & FILE_ATTRIBUTE_DIRECTORY))
         return NULL;

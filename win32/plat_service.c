@@ -6,7 +6,10 @@
  * reported as a stop with an error code, with the reason sent to the Event Log. */
 #include "win32/win32_internal.h"
 
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,9 +157,23 @@ static void service_redirect_output(void)
     WIN32_FILE_ATTRIBUTE_DATA fa;
     if (GetFileAttributesExW(svc.log_path, GetFileExInfoStandard, &fa))
         svc.log_start = (LONGLONG)(((ULONGLONG)fa.nFileSizeHigh << 32) | fa.nFileSizeLow);
-    if (_wfreopen(svc.log_path, L"a", stderr))
-        setvbuf(stderr, NULL, _IONBF, 0);
-    _wfreopen(svc.log_path, L"a", stdout);
+    /* A service starts without valid descriptors 1 and 2, so freopen cannot be used:
+     * open the log and make it descriptors 1 and 2 of the C runtime. */
+    int fd = _wopen(svc.log_path, _O_WRONLY | _O_APPEND | _O_CREAT | _O_BINARY,
+                    _S_IREAD | _S_IWRITE);
+    if (fd < 0)
+        return;
+    _dup2(fd, 1);
+    _dup2(fd, 2);
+    if (fd > 2)
+        _close(fd);
+    /* msvcrt marked the streams as unusable (descriptor -2) at start-up and freopen
+     * refuses such streams; point them at the now valid descriptors. */
+    stdout->_file = 1;
+    stderr->_file = 2;
+    setvbuf(stderr, NULL, _IONBF, 0);
+    SetStdHandle(STD_OUTPUT_HANDLE, (HANDLE)_get_osfhandle(1));
+    SetStdHandle(STD_ERROR_HANDLE, (HANDLE)_get_osfhandle(2));
 }
 
 int win32__service_enter_scm(void)

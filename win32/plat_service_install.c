@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The service verbs: `midge install [--config PATH]` registers the service (automatic
  * start, restart on failure, Event Log source) and `midge uninstall` stops it, waiting
- * on the service process itself rather than sleeping, then removes it. */
+ * on the service process itself rather than sleeping, then removes it; `midge reload`
+ * sends the running service SERVICE_CONTROL_PARAMCHANGE (what `sc control midge
+ * paramchange` does). */
 #include "win32/win32_internal.h"
 
 #include "common/mem.h"
@@ -189,6 +191,27 @@ int win32__service_uninstall(void)
         if (status == 0)
             RegDeleteKeyW(HKEY_LOCAL_MACHINE, EVENTLOG_KEY);
     }
+    CloseServiceHandle(scm);
+    return status;
+}
+
+int win32__service_reload(void)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    if (!scm)
+        return fail("cannot open the service manager", GetLastError());
+    /* SERVICE_CONTROL_PARAMCHANGE needs the pause/continue access right. */
+    SC_HANDLE s = OpenServiceW(scm, WIN32_SERVICE_NAME, SERVICE_PAUSE_CONTINUE);
+    SERVICE_STATUS st;
+    int status = 0;
+    if (!s)
+        status = fail("cannot open the service", GetLastError());
+    else if (!ControlService(s, SERVICE_CONTROL_PARAMCHANGE, &st))
+        status = fail("cannot send the reload request", GetLastError());
+    else
+        printf("midge: reload requested\n");
+    if (s)
+        CloseServiceHandle(s);
     CloseServiceHandle(scm);
     return status;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The command-line verbs of the Windows build (install, uninstall, run, service), and
+/* The command-line verbs of the Windows build (install, uninstall, reload, run, service), and
  * the UTF-8 command line: main's argv is in the ANSI code page, so it is rebuilt from
  * GetCommandLineW. */
 #include "win32/win32_internal.h"
@@ -48,6 +48,10 @@ bool plat_service_verb(int *argc, char ***argv, int *status)
     }
     if (!strcmp(v[1], "uninstall")) {
         *status = win32__service_uninstall();
+        return true;
+    }
+    if (!strcmp(v[1], "reload")) {
+        *status = win32__service_reload();
         return true;
     }
     if (!strcmp(v[1], "run")) {

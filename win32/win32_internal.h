@@ -150,9 +150,10 @@ int win32__service_enter_scm(void);
 
 /* ---- plat_service_install.c ---- */
 
-/* The verbs `midge install [--config PATH]` and `midge uninstall`; return the exit
+/* The verbs `midge install [--config PATH]`, `midge uninstall` and `midge reload`; return the exit
  * status after printing what happened. */
 int win32__service_install(int argc, char **argv);
 int win32__service_uninstall(void);
+int win32__service_reload(void);
 
 #endif
