@@ -75,8 +75,8 @@ int plat_path_expand(const char *path, char **out)
 int win32__err(struct err_detail *d, int code, DWORD err, const char *what)
 {
     wchar_t buf[256];
-    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
-                             err, MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf,
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err,
+                             MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf,
                              (DWORD)(sizeof buf / sizeof buf[0]), NULL);
     /* System messages end with ".\r\n"; a log line wants neither. */
     while (n > 0 && (buf[n - 1] == L'\n' || buf[n - 1] == L'\r' || buf[n - 1] == L'.'))

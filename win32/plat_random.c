@@ -24,8 +24,7 @@ int plat_random_bytes(void *buf, size_t len)
 size_t plat_heap_in_use(void)
 {
     PROCESS_MEMORY_COUNTERS_EX pmc;
-    if (!K32GetProcessMemoryInfo(GetCurrentProcess(), (PROCESS_MEMORY_COUNTERS *)&pmc,
-                                 sizeof pmc))
+    if (!K32GetProcessMemoryInfo(GetCurrentProcess(), (PROCESS_MEMORY_COUNTERS *)&pmc, sizeof pmc))
         return 0;
     return pmc.PrivateUsage;
 }

@@ -132,7 +132,8 @@ static void service_failed(DWORD status)
     char *tail = log_tail();
     char msg[SERVICE_TAIL_BYTES + 256];
     snprintf(msg, sizeof msg, "midge could not start as a service (exit status %lu)%s%s",
-             (unsigned long)status, tail && tail[0] ? ":\r\n" : "; see the log file", tail ? tail : "");
+             (unsigned long)status, tail && tail[0] ? ":\r\n" : "; see the log file",
+             tail ? tail : "");
     free(tail);
     win32__event_log(PLAT_LOG_ERROR, msg);
     svc.stopped = true;
@@ -159,8 +160,8 @@ static void service_redirect_output(void)
         svc.log_start = (LONGLONG)(((ULONGLONG)fa.nFileSizeHigh << 32) | fa.nFileSizeLow);
     /* A service starts without valid descriptors 1 and 2, so freopen cannot be used:
      * open the log and make it descriptors 1 and 2 of the C runtime. */
-    int fd = _wopen(svc.log_path, _O_WRONLY | _O_APPEND | _O_CREAT | _O_BINARY,
-                    _S_IREAD | _S_IWRITE);
+    int fd =
+        _wopen(svc.log_path, _O_WRONLY | _O_APPEND | _O_CREAT | _O_BINARY, _S_IREAD | _S_IWRITE);
     if (fd < 0)
         return;
     _dup2(fd, 1);
@@ -180,8 +181,8 @@ int win32__service_enter_scm(void)
 {
     svc.ready = CreateEventW(NULL, TRUE, FALSE, NULL);
     svc.finished = CreateEventW(NULL, TRUE, FALSE, NULL);
-    HANDLE t = svc.ready && svc.finished ? CreateThread(NULL, 0, dispatcher_thread, NULL, 0, NULL)
-                                         : NULL;
+    HANDLE t =
+        svc.ready && svc.finished ? CreateThread(NULL, 0, dispatcher_thread, NULL, 0, NULL) : NULL;
     if (!t) {
         fprintf(stderr, "midge: cannot start the service dispatcher thread\n");
         return ERR_IO;
@@ -191,8 +192,10 @@ int win32__service_enter_scm(void)
     if (!svc.handle) {
         struct err_detail d = {{0}, {0}, 0};
         win32__err(&d, ERR_IO, svc.dispatch_err, "cannot connect to the service control manager");
-        fprintf(stderr, "midge: %s\nmidge: the 'service' verb is for the SCM; use 'midge run' "
-                        "in a console\n", d.msg);
+        fprintf(stderr,
+                "midge: %s\nmidge: the 'service' verb is for the SCM; use 'midge run' "
+                "in a console\n",
+                d.msg);
         return ERR_IO;
     }
     svc.scm = true;

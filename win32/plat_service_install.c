@@ -14,8 +14,7 @@
 
 #define EVENTLOG_KEY L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\midge"
 #define SERVICE_DISPLAY L"midge MQTT broker"
-#define SERVICE_DESCRIPTION \
-    L"MQTT 3.1/3.1.1 message broker (mosquitto-compatible configuration)."
+#define SERVICE_DESCRIPTION L"MQTT 3.1/3.1.1 message broker (mosquitto-compatible configuration)."
 /* How long uninstall waits for the running service to stop. */
 #define STOP_TIMEOUT_MS 60000
 
@@ -126,7 +125,8 @@ int win32__service_install(int argc, char **argv)
         register_event_source(exe);
         char *c8 = win32__utf8(conf);
         printf("midge: service 'midge' installed (automatic start), configuration %s\n"
-               "midge: start it with: net start midge\n", c8);
+               "midge: start it with: net start midge\n",
+               c8);
         if (GetFileAttributesW(conf) == INVALID_FILE_ATTRIBUTES)
             printf("midge: note: %s does not exist yet\n", c8);
         free(c8);
@@ -173,7 +173,8 @@ int win32__service_uninstall(void)
     SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
     if (!scm)
         return fail("cannot open the service manager", GetLastError());
-    SC_HANDLE s = OpenServiceW(scm, WIN32_SERVICE_NAME, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE);
+    SC_HANDLE s =
+        OpenServiceW(scm, WIN32_SERVICE_NAME, SERVICE_STOP | SERVICE_QUERY_STATUS | DELETE);
     int status = 0;
     if (!s && GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST) {
         printf("midge: service 'midge' is not installed\n");

@@ -108,8 +108,8 @@ int plat_password_prompt(const char *prompt, char *buf, size_t size, struct err_
     g_in = in;
     g_saved_mode = mode;
     SetConsoleCtrlHandler(restore_on_ctrl, TRUE);
-    SetConsoleMode(in, (mode & ~(DWORD)ENABLE_ECHO_INPUT) | ENABLE_LINE_INPUT |
-                           ENABLE_PROCESSED_INPUT);
+    SetConsoleMode(in,
+                   (mode & ~(DWORD)ENABLE_ECHO_INPUT) | ENABLE_LINE_INPUT | ENABLE_PROCESSED_INPUT);
     int rc = read_console_line(in, buf, size, d);
     SetConsoleMode(in, mode);
     SetConsoleCtrlHandler(restore_on_ctrl, FALSE);
