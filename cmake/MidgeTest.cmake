@@ -19,6 +19,7 @@ function(add_unit_test name)
     # Cross build: ctest runs the .exe under Wine (CMAKE_CROSSCOMPILING_EMULATOR) in the
     # prefix that tests/win/run prepares.
     set_property(TEST ${name} APPEND PROPERTY LABELS win)
+    set_property(TEST ${name} PROPERTY TIMEOUT 300) # Wine start-up on a loaded machine
     set_property(TEST ${name} PROPERTY ENVIRONMENT "WINEPREFIX=${MIDGE_WINEPREFIX}"
                  "WINEDEBUG=-all" "WINEDLLOVERRIDES=mscoree,mshtml=")
   endif()
