@@ -257,4 +257,26 @@ struct plat_service_opts {
 int plat_service_main(const struct plat_service_ops *ops, const struct plat_service_opts *o,
                       void *ud);
 
+/* Handle the platform's own command-line verbs; call it first in main. It may replace
+ * *argv (Windows: a UTF-8 copy of the wide command line, kept for the process's
+ * lifetime). Windows verbs: "install [--config PATH]" and "uninstall" do their work and
+ * return true with the exit status in *status; "run" (console mode) and "service" (the
+ * form the service control manager starts) are removed from argv and return false, so
+ * main carries on parsing the remaining options. POSIX has no verbs: returns false.
+ * BLOCKS (install/uninstall wait for the service manager). */
+bool plat_service_verb(int *argc, char ***argv, int *status);
+
+/* ---- 7. Paths ------------------------------------------------------------------------- */
+
+/* Expand environment references in path into a caller-owned string (*out, free()).
+ * Windows: %VAR% (unknown variables stay as written); POSIX: a plain copy. Every path
+ * given to the file functions above is expanded by the platform already; use this for
+ * paths handed to other libraries (certificates for OpenSSL, for example). Returns 0 or
+ * ERR_INVAL (not valid UTF-8 on Windows). */
+int plat_path_expand(const char *path, char **out);
+/* The configuration file to read when none was given on the command line, or NULL to
+ * run with the built-in defaults. Windows: %ProgramData%\midge\midge.conf when that file
+ * exists; POSIX: NULL. The string is static. */
+const char *plat_path_default_config(void);
+
 #endif

@@ -9,6 +9,7 @@
 #include "service/auth.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/log_topic.h"
 #include "service/retain.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
@@ -96,6 +97,7 @@ int broker_start(struct broker *b, plat_loop *loop)
     plat_timer_new(loop, on_expiry_timer, b, &b->expiry_timer);
     plat_timer_start(b->expiry_timer, 1000, 1000);
     sys_tree_start(b);
+    log_topic_start(b);
     log_notice("midge %s running", MIDGE_VERSION);
     return 0;
 }
@@ -189,6 +191,7 @@ void broker_cleanup(struct broker *b)
     plat_timer_free(b->ka_timer);
     plat_timer_free(b->expiry_timer);
     sys_tree_stop(b);
+    log_topic_stop(b);
     auth_cleanup(b);
     sub_tree_free(b->subs);
     retain_free(b->retained);

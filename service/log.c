@@ -24,14 +24,12 @@ static struct {
     char *file_path; /* path of file, for log_reopen */
     bool syslog_open;
     bool started; /* log_startup_done was called: errors no longer echo to stderr */
-} g_log = {CFG_LOG_DEST_STDERR,
-           CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO,
-           true,
-           NULL,
-           NULL,
-           NULL,
-           false,
-           false};
+    log_topic_sink_fn topic_fn;
+    void *topic_ud;
+} g_log = {.dest = CFG_LOG_DEST_STDERR,
+           .types =
+               CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO,
+           .timestamp = true};
 
 static unsigned class_bit(enum log_class cls)
 {
@@ -80,6 +78,12 @@ int log_configure(const struct cfg *c, bool verbose, struct err_detail *d)
     free(g_log.ts_format);
     g_log.ts_format = xstrdup(c->log_timestamp_format);
     return 0;
+}
+
+void log_set_topic_sink(log_topic_sink_fn fn, void *ud)
+{
+    g_log.topic_fn = fn;
+    g_log.topic_ud = ud;
 }
 
 void log_reopen(void)
@@ -168,4 +172,6 @@ void log_write(enum log_class cls, const char *fmt, ...)
     }
     if (g_log.dest & CFG_LOG_DEST_SYSLOG)
         plat_log_syslog(syslog_level(cls), line + off);
+    if ((g_log.dest & CFG_LOG_DEST_TOPIC) && g_log.topic_fn && cls != LOG_DEBUG)
+        g_log.topic_fn(cls, line, g_log.topic_ud);
 }

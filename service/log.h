@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The broker's logger: one line per event, filtered by log_type, written to the sinks
- * chosen by log_dest (stderr, stdout, file, syslog; $SYS topic later). Never pass
+ * chosen by log_dest (stderr, stdout, file, syslog, $SYS topics). Never pass
  * passwords, hashes or payloads. Loop thread only. */
 #ifndef MIDGE_SERVICE_LOG_H
 #define MIDGE_SERVICE_LOG_H
@@ -36,6 +36,11 @@ void log_shutdown(void);
 void log_startup_done(void);
 /* True when class would be written anywhere (to skip formatting work). */
 bool log_enabled(enum log_class cls);
+/* The `log_dest topic` sink (service/log_topic.c): called with every emitted line of a
+ * class other than debug, timestamp included, while log_dest includes `topic`. The line
+ * is borrowed for the duration of the call. One sink; NULL removes it. */
+typedef void (*log_topic_sink_fn)(enum log_class cls, const char *line, void *ud);
+void log_set_topic_sink(log_topic_sink_fn fn, void *ud);
 /* Format and emit one line of class cls. */
 void log_write(enum log_class cls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

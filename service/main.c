@@ -162,9 +162,14 @@ static void warn_daemon_log(const struct args *a, const struct cfg *c)
 int main(int argc, char **argv)
 {
     struct args a = {0};
-    int rc = parse_args(argc, argv, &a);
+    int rc = 0;
+    if (plat_service_verb(&argc, &argv, &rc))
+        return rc;
+    rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
+    if (!a.config)
+        a.config = plat_path_default_config();
     struct cfg c;
     if (load_config(&a, &c) < 0) {
         cfg_cleanup(&c);

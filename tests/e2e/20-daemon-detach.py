@@ -109,9 +109,10 @@ def test_stale_pid_file_replaced():
 def test_foreground_pid_file():
     # Without -d the pid file holds the foreground process's pid.
     with Broker(conf=["pid_file pid.txt"]) as b:
-        # Written right after the bind, so the port may accept a moment earlier.
+        # The port accepts as soon as it is bound; the pid file follows right after.
         path = os.path.join(b.dir, "pid.txt")
-        wait_until(lambda: os.path.exists(path), what="pid file")
+        wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0,
+                   what="pid file")
         with open(path) as f:
             assert int(f.read()) == b.proc.pid
     # (the Broker fixture checked the clean exit; the file is gone with the process)
