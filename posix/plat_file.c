@@ -16,6 +16,7 @@
 
 struct plat_file {
     int fd;
+    bool created;    /* this open created the file (posix__file_give_to) */
     plat_file *next; /* in open_files */
 };
 
@@ -253,11 +254,21 @@ bool plat_path_is_dir(const char *path)
 
 int plat_file_open_append(const char *path, plat_file **out, struct err_detail *d)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    /* Open an existing file first, so that we know whether we created it: only a file
+     * midge created may later be handed to the unprivileged user. */
+    bool created = false;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        created = fd >= 0;
+        if (fd < 0 && errno == EEXIST) /* created by someone else meanwhile */
+            fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    }
     if (fd < 0)
         return posix__err(d, file_err(errno), errno, path);
     plat_file *f = xmalloc(sizeof *f);
     f->fd = fd;
+    f->created = created;
     f->next = open_files;
     open_files = f;
     *out = f;
@@ -287,9 +298,10 @@ void posix__file_give_to(unsigned uid)
 {
     for (plat_file *f = open_files; f; f = f->next) {
         struct stat st;
-        /* Only root's files: a log file someone gave to another account stays so. A
+        /* Only files this process created as root (as the user would have, had it
+         * started as the user): an existing file keeps its owner, whoever it is. A
          * failure leaves the file as it was; the reopen then reports the problem. */
-        if (fstat(f->fd, &st) == 0 && st.st_uid == 0)
+        if (f->created && fstat(f->fd, &st) == 0 && st.st_uid == 0)
             (void)fchown(f->fd, (uid_t)uid, (gid_t)-1);
     }
 }

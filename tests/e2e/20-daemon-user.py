@@ -100,6 +100,25 @@ def test_user_root_is_explicit():
 
 
 @midge_only
+def test_existing_log_keeps_its_owner():
+    # A log file root already had is not given away; after the switch the broker keeps
+    # writing to the file it opened and says why it cannot reopen it.
+    if not need_root():
+        return
+    with Daemon(user="nobody", mode=0o755) as d:
+        with open(d.log_path, "w") as f:
+            f.write("root's line\n")
+        os.chmod(d.log_path, 0o640)
+        d.start()
+        assert os.stat(d.log_path).st_uid == 0
+        d.signal(signal.SIGHUP)
+        d.wait_log("configuration reloaded")
+        log = d.log_text()
+        assert log.startswith("root's line\n") and "cannot reopen the log" in log, log
+        assert d.stop() == 0
+
+
+@midge_only
 def test_log_rotation_after_switch():
     # After the switch the broker cannot create files in a root-owned directory.
     # logrotate's `create` makes the new file for it; without one the broker keeps
