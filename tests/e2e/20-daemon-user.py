@@ -52,6 +52,32 @@ def test_user_nobody_drops_privileges():
 
 
 @midge_only
+def test_pid_file_in_users_directory_is_removed():
+    # Like /run/midge: a directory the user owns lets the broker remove its pid file at
+    # exit; in root's directory the removal fails (logged) and the next start replaces it.
+    if not need_root():
+        return
+    pw = pwd.getpwnam("nobody")
+    with Daemon(user="nobody", mode=0o755) as d:
+        run = os.path.join(d.dir, "run")
+        os.mkdir(run, 0o750)
+        os.chown(run, pw.pw_uid, pw.pw_gid)
+        d.pid_path = os.path.join(run, "midge.pid")
+        d.write_config()
+        d.start()
+        assert d.stop() == 0
+        assert not os.path.exists(d.pid_path), "pid file left in the user's directory"
+    with Daemon(user="nobody", mode=0o755) as d:
+        d.start()
+        assert d.stop() == 0
+        assert os.path.exists(d.pid_path)
+        assert "cannot remove the pid file" in d.log_text()
+        d.start()                                   # stale: replaced, not refused
+        assert "replacing stale pid file" in d.log_text()
+        assert d.stop() == 0
+
+
+@midge_only
 def test_missing_user_refused():
     if not need_root():
         return
