@@ -3,8 +3,9 @@
  *
  * Each platform directory (posix/, win32/, tests/fakes/) implements ALL of this header,
  * with the same file names (plat_loop.c, plat_net.c, plat_file.c, plat_time.c,
- * plat_random.c, plat_log.c, plat_service.c, plat_ctl.c); CMake links exactly one. A
- * capability a platform lacks is an explicit function returning ERR_NOTSUP.
+ * plat_random.c, plat_log.c, plat_service.c, plat_ctl.c, plat_thread.c); CMake links
+ * exactly one. A capability a platform lacks is an explicit function returning
+ * ERR_NOTSUP.
  *
  * Guarantees every backend gives:
  *  - Errors are negative ERR_* codes from common/err.h; OS error numbers are translated
@@ -29,6 +30,7 @@ typedef struct plat_loop plat_loop;
 typedef struct plat_sock plat_sock;
 typedef struct plat_timer plat_timer;
 typedef struct plat_file plat_file;
+typedef struct plat_thread plat_thread;
 
 /* ---- 1. Event loop ------------------------------------------------------------------ */
 
@@ -244,5 +246,23 @@ struct plat_service_opts {
  * Returns the process exit status (0 after a clean stop). */
 int plat_service_main(const struct plat_service_ops *ops, const struct plat_service_opts *o,
                       void *ud);
+
+/* ---- 7. Worker threads --------------------------------------------------------------- */
+
+/* Code for a worker thread. It must not touch the loop or anything the loop thread
+ * mutates; it may call plat_loop_wakeup and the blocking file functions. */
+typedef void (*plat_thread_fn)(void *ud);
+
+/* Start a thread running fn(ud) (any thread may start one). *out is owned by the caller
+ * and released with plat_thread_join. Returns 0, or ERR_IO / ERR_NOMEM with the reason
+ * in *d; on error fn is never called. A platform without threads may run fn(ud) to
+ * completion inside this call (the fake platform does), so callers must not hold locks
+ * that fn takes. */
+int plat_thread_start(plat_thread_fn fn, void *ud, plat_thread **out, struct err_detail *d);
+/* True once fn has returned (never blocks; any thread). Everything fn wrote before it
+ * returned is visible to the caller once this returns true. */
+bool plat_thread_is_done(plat_thread *t);
+/* Wait for fn to return, then free t. BLOCKS. NULL is a no-op. */
+void plat_thread_join(plat_thread *t);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct auth;
+struct persist;
 struct conn;
 struct session;
 struct sys_tree;
@@ -157,6 +158,8 @@ struct broker {
     struct stats stats;
     struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
     struct auth *auth;    /* password_file users and cache (auth.c) */
+    struct persist *persist;  /* persistence file state (persist.c) */
+    uint64_t persist_changes; /* state changes counted for autosave_on_changes */
 };
 
 /* Lists ------------------------------------------------------------------------------ */

@@ -32,8 +32,10 @@ static void on_match(void *subscriber, uint8_t options, uint32_t sub_id, void *u
 
 size_t route_publish(struct broker *b, struct msg *m)
 {
-    if (m->retain)
+    if (m->retain) {
         retain_set(b->retained, msg_ref(m));
+        b->persist_changes++;
+    }
     b->match_gen++;
     b->n_matches = 0;
     sub_tree_match(b->subs, m->topic, m->topic_len, on_match, b);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* Saving: the snapshot taken on the loop thread and the encoding and atomic write that
+ * run on a worker thread (see service/persist_priv.h). */
+#include "service/persist_priv.h"
+
+#include "common/mem.h"
+#include "common/persist_fmt.h"
+#include "service/retain.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *persist__path(const struct cfg *c)
+{
+    const char *file =
+        c->persistence_file && *c->persistence_file ? c->persistence_file : "midge.db";
+    const char *dir = c->persistence_location ? c->persistence_location : "";
+    size_t dl = strlen(dir);
+    size_t fl = strlen(file);
+    bool sep = dl > 0 && dir[dl - 1] != '/' && dir[dl - 1] != '\\';
+    char *p = xmalloc(dl + (sep ? 1 : 0) + fl + 1);
+    memcpy(p, dir, dl);
+    if (sep)
+        p[dl++] = '/';
+    memcpy(p + dl, file, fl + 1);
+    return p;
+}
+
+static bool is_sys(const struct msg *m)
+{
+    return m->topic_len >= 4 && memcmp(m->topic, "$SYS", 4) == 0 &&
+           (m->topic_len == 4 || m->topic[4] == '/');
+}
+
+/* retain_foreach callback: keep a reference to every retained message but $SYS ones
+ * (the broker republishes those itself). */
+static void snap_retained(struct msg *m, void *ud)
+{
+    struct persist_job *j = ud;
+    if (is_sys(m))
+        return;
+    if (j->n_retained == j->cap_retained) {
+        j->cap_retained = j->cap_retained ? j->cap_retained * 2 : 64;
+        j->retained = xrealloc(j->retained, j->cap_retained * sizeof *j->retained);
+    }
+    j->retained[j->n_retained++] = msg_ref(m);
+}
+
+static void snap_queued(struct persist_job *j, struct msg *m)
+{
+    if (j->n_queued == j->cap_queued) {
+        j->cap_queued = j->cap_queued ? j->cap_queued * 2 : 64;
+        j->queued = xrealloc(j->queued, j->cap_queued * sizeof *j->queued);
+    }
+    j->queued[j->n_queued++] = msg_ref(m);
+}
+
+/* The wall-clock time at which s went offline (now for a connected session: if the
+ * broker dies, that is the last moment the client is known to have been there). */
+static int64_t offline_wall(const struct session *s, int64_t now_wall, uint64_t now_mono)
+{
+    if (s->conn)
+        return now_wall;
+    return now_wall - ((int64_t)now_mono - s->offline_since_ms);
+}
+
+/* Encode the queue of s: every entry that is not finished, in queue order (sent ones
+ * first, as the queue keeps them). */
+static void snap_queue(struct persist_job *j, const struct session *s)
+{
+    const struct outq *q = &s->q;
+    for (size_t i = 0; i < q->count; i++) {
+        const struct qentry *e = &q->e[(q->head + i) % q->cap];
+        if (e->state == Q_DONE)
+            continue;
+        struct persist_qentry v = {.msg_id = e->m->id,
+                                   .mid = e->state == Q_QUEUED ? 0 : e->mid,
+                                   .qos = e->qos,
+                                   .state = e->state,
+                                   .retain = e->retain};
+        persist_fmt_put_qentry(&j->sessions, &v);
+        j->n_session_recs++;
+        snap_queued(j, e->m);
+    }
+}
+
+/* Encode one persistent session with its subscriptions, queue and inbound QoS 2 ids. */
+static void snap_session(struct persist_job *j, const struct session *s, uint64_t now_mono)
+{
+    struct persist_session v = {.client_id = s->client_id,
+                                .id_len = (uint16_t)s->id_len,
+                                .flags = s->conn ? PERSIST_SESSION_F_CONNECTED : 0,
+                                .next_mid = s->next_mid ? s->next_mid : 1,
+                                .expiry_s = s->expiry_s,
+                                .offline_since_ms = offline_wall(s, j->saved_at_ms, now_mono)};
+    persist_fmt_put_session(&j->sessions, &v);
+    j->n_session_recs++;
+    for (size_t i = 0; i < s->n_subs; i++) {
+        const struct sub_entry *se = &s->subs[i];
+        struct persist_sub sv = {.filter = se->filter, .flen = se->flen, .options = se->options};
+        persist_fmt_put_sub(&j->sessions, &sv);
+        j->n_session_recs++;
+    }
+    snap_queue(j, s);
+    if (s->n_in_qos2) {
+        persist_fmt_put_inqos2(&j->sessions, s->in_qos2, s->n_in_qos2);
+        j->n_session_recs++;
+    }
+    j->n_sessions++;
+}
+
+struct persist_job *persist__snapshot(struct broker *b, const char *path)
+{
+    struct persist_job *j = xcalloc(1, sizeof *j);
+    j->path = xstrdup(path);
+    buf_init(&j->sessions);
+    j->next_msg_id = b->next_msg_id;
+    j->saved_at_ms = plat_time_wall_ms();
+    uint64_t now_mono = plat_time_mono_ms();
+    j->cap_retained = retain_count(b->retained);
+    if (j->cap_retained)
+        j->retained = xmalloc(j->cap_retained * sizeof *j->retained);
+    retain_foreach(b->retained, snap_retained, j);
+    for (size_t i = 0; i < b->sessions.cap; i++) {
+        const struct session *s = b->sessions.slots[i].key ? b->sessions.slots[i].value : NULL;
+        if (s && s->persistent)
+            snap_session(j, s, now_mono);
+    }
+    return j;
+}
+
+static int cmp_msg_id(const void *a, const void *b)
+{
+    const struct msg *x = *(struct msg *const *)a, *y = *(struct msg *const *)b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void put_msg(struct buf *out, uint16_t type, const struct msg *m)
+{
+    struct persist_msg v = {.id = m->id,
+                            .expiry_at = m->expiry_at,
+                            .qos = m->qos,
+                            .retain = m->retain,
+                            .topic = m->topic,
+                            .topic_len = m->topic_len,
+                            .payload = m->payload,
+                            .payload_len = m->payload_len};
+    persist_fmt_put_msg(out, type, &v);
+}
+
+/* Bytes the records of n messages need besides topics and payloads. */
+#define MSG_REC_FIXED (PERSIST_FMT_REC_OVERHEAD + 32u)
+
+void persist__encode(struct persist_job *j, struct buf *out)
+{
+    size_t want = PERSIST_FMT_HEADER_LEN + 64 + buf_size(&j->sessions);
+    for (size_t i = 0; i < j->n_retained; i++)
+        want += MSG_REC_FIXED + j->retained[i]->topic_len + j->retained[i]->payload_len;
+    buf_reserve(out, want);
+    persist_fmt_put_header(out);
+    struct persist_broker br = {.next_msg_id = j->next_msg_id, .saved_at_ms = j->saved_at_ms};
+    persist_fmt_put_broker(out, &br);
+    uint64_t n = 1;
+    for (size_t i = 0; i < j->n_retained; i++)
+        put_msg(out, PERSIST_REC_RETAIN, j->retained[i]);
+    n += j->n_retained;
+    /* Each queued message once, however many queues hold it. Sorting the job's own
+     * array is safe: only this thread looks at it until the job is freed. */
+    qsort(j->queued, j->n_queued, sizeof *j->queued, cmp_msg_id);
+    for (size_t i = 0; i < j->n_queued; i++) {
+        if (i > 0 && j->queued[i]->id == j->queued[i - 1]->id)
+            continue;
+        put_msg(out, PERSIST_REC_MSG, j->queued[i]);
+        n++;
+    }
+    buf_append(out, buf_head(&j->sessions), buf_size(&j->sessions));
+    n += j->n_session_recs;
+    persist_fmt_put_end(out, n);
+}
+
+void persist__job_run(void *ud)
+{
+    struct persist_job *j = ud;
+    struct buf out;
+    buf_init(&out);
+    persist__encode(j, &out);
+    j->bytes = buf_size(&out);
+    j->rc = plat_file_write_atomic(j->path, buf_head(&out), buf_size(&out), 0600, &j->d);
+    buf_cleanup(&out);
+}
+
+void persist__job_free(struct persist_job *j)
+{
+    if (!j)
+        return;
+    for (size_t i = 0; i < j->n_retained; i++)
+        msg_unref(j->retained[i]);
+    for (size_t i = 0; i < j->n_queued; i++)
+        msg_unref(j->queued[i]);
+    free(j->retained);
+    free(j->queued);
+    buf_cleanup(&j->sessions);
+    free(j->path);
+    free(j);
+}
