@@ -42,6 +42,7 @@ void cfg_init(struct cfg *c)
     c->auto_id_prefix = xstrdup("auto-");
     /* mosquitto drops root privileges to this user by default (reference section 6). */
     c->user = xstrdup("mosquitto");
+    c->persistence_file = xstrdup("midge.db"); /* mosquitto: mosquitto.db */
 }
 
 void cfg_cleanup(struct cfg *c)

@@ -70,7 +70,7 @@ struct cfg {
 
     /* persistence */
     bool persistence;
-    char *persistence_file;     /* NULL = "midge.db" */
+    char *persistence_file;     /* default "midge.db"; NULL = the same */
     char *persistence_location; /* NULL = the working directory */
     uint32_t autosave_interval; /* seconds (or changes); 0 = only at shutdown / on demand */
     bool autosave_on_changes;

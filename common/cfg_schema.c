@@ -532,7 +532,8 @@ static const struct cfg_option rows[O_COUNT_] = {
                 "in-flight messages) to the persistence file and restores them at start-up. "
                 "See docs/persistence.md."},
     [O_retained_persistence] = {.name = "retained_persistence",
-                                NY(PERSISTENCE, G, BOOL),
+                                SUP(PERSISTENCE, G, BOOL),
+                                GF(persistence),
                                 .reloadable = true,
                                 ALIAS("persistence")},
     [O_persistence_file] = {.name = "persistence_file",
@@ -554,14 +555,18 @@ static const struct cfg_option rows[O_COUNT_] = {
                              .reloadable = true,
                              I32,
                              .default_text = "1800",
-                             .doc =
-                                 "Seconds (or changes) between saves; 0 saves only at shutdown."},
+                             .doc = "Seconds between automatic saves, or with "
+                                    "`autosave_on_changes` the number of changes; 0 saves "
+                                    "only at shutdown and on SIGUSR1."},
     [O_autosave_on_changes] = {.name = "autosave_on_changes",
                                SUP(PERSISTENCE, G, BOOL),
                                GF(autosave_on_changes),
                                .reloadable = true,
                                .default_text = "false",
-                               .doc = "Counts `autosave_interval` in changes instead of seconds."},
+                               .doc = "Counts `autosave_interval` in changes (persistent "
+                                      "client connects, subscription changes, retained "
+                                      "messages set, messages queued or sent) instead of "
+                                      "seconds."},
 
     /* Logging */
     [O_log_dest] = {.name = "log_dest",

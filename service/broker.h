@@ -158,8 +158,10 @@ struct broker {
     struct stats stats;
     struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
     struct auth *auth;    /* password_file users and cache (auth.c) */
-    struct persist *persist;  /* persistence file state (persist.c) */
-    uint64_t persist_changes; /* state changes counted for autosave_on_changes */
+
+    /* persistence (persist.c) */
+    struct persist *persist;
+    uint64_t persist_changes; /* changes counted for autosave_on_changes */
 };
 
 /* Lists ------------------------------------------------------------------------------ */
