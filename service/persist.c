@@ -10,12 +10,15 @@
 
 #include <stdlib.h>
 
-/* How often a running save is checked for completion. */
+/* How often a running save is checked for completion, and how many retained messages
+ * one slice of a snapshot takes (about a millisecond of loop time). */
 #define POLL_MS 10u
+#define SLICE_MS 1u
+#define SLICE_MSGS 8192u
 
 struct persist {
     plat_timer *tick; /* every second: autosave due? */
-    plat_timer *poll; /* while a save runs: finished? */
+    plat_timer *poll; /* while a save runs: next snapshot slice, or finished? */
     plat_thread *thread;
     struct persist_job *job;
     bool pending;          /* another save was requested while one ran */
@@ -23,12 +26,12 @@ struct persist {
     uint64_t last_save_ms; /* monotonic start of the last save */
     uint64_t changes_at_save;
     uint64_t started_ms;
+    uint64_t slices;
 };
 
-/* Log the outcome of a finished job and release it. */
-static void job_report(struct broker *b, struct persist_job *j, uint64_t ms)
+/* Log the outcome of a finished job. */
+static void job_report(const struct persist_job *j, uint64_t ms)
 {
-    (void)b;
     if (j->rc < 0) {
         log_error("persistence: saving %s failed: %s; the previous file is unchanged", j->path,
                   j->d.msg[0] ? j->d.msg : err_str(j->rc));
@@ -39,36 +42,50 @@ static void job_report(struct broker *b, struct persist_job *j, uint64_t ms)
              j->n_retained, j->n_sessions, j->path, j->bytes, (unsigned long long)ms);
 }
 
-/* Join the worker of the running save (blocking if it is not finished) and report it. */
+/* End the running save: abandon a snapshot still being taken, or join the worker
+ * (blocking if it is not finished) and report. */
 static void job_finish(struct broker *b)
 {
     struct persist *p = b->persist;
-    plat_thread_join(p->thread);
-    p->thread = NULL;
     plat_timer_stop(p->poll);
-    job_report(b, p->job, plat_time_mono_ms() - p->started_ms);
-    persist__job_free(p->job);
+    if (p->thread) {
+        plat_thread_join(p->thread);
+        p->thread = NULL;
+        job_report(p->job, plat_time_mono_ms() - p->started_ms);
+    }
+    persist__job_free(b, p->job);
     p->job = NULL;
 }
 
-/* Take a snapshot now and hand it to a worker thread; a save already running makes
- * this one pending instead. */
-static void save_start(struct broker *b, const char *why)
+/* Start a save: the snapshot is taken in slices from the poll timer, so the loop
+ * serves clients in between. A save already running makes this one pending. */
+static void save_start(struct broker *b)
 {
     struct persist *p = b->persist;
     if (p->job) {
         p->pending = true;
         return;
     }
-    uint64_t t0 = plat_time_mono_ms();
     char *path = persist__path(&b->cfg);
-    p->job = persist__snapshot(b, path);
+    p->job = persist__job_new(b, path);
     free(path);
-    p->started_ms = t0;
-    p->last_save_ms = t0;
+    p->started_ms = p->last_save_ms = plat_time_mono_ms();
     p->changes_at_save = b->persist_changes;
-    log_debug("persistence: %s save, snapshot of %zu retained messages took %llu ms", why,
-              p->job->n_retained, (unsigned long long)(plat_time_mono_ms() - t0));
+    p->slices = 0;
+    plat_timer_start(p->poll, 0, SLICE_MS);
+}
+
+/* One slice of the snapshot; after the last one, hand the job to a worker thread. */
+static void snapshot_slice(struct broker *b)
+{
+    struct persist *p = b->persist;
+    p->slices++;
+    if (!persist__snapshot_step(b, p->job, SLICE_MSGS))
+        return;
+    persist__snapshot_finish(b, p->job);
+    log_debug("persistence: snapshot of %zu retained messages in %llu slices, %llu ms",
+              p->job->n_retained, (unsigned long long)p->slices,
+              (unsigned long long)(plat_time_mono_ms() - p->started_ms));
     struct err_detail d = {{0}, {0}, 0};
     int rc = plat_thread_start(persist__job_run, p->job, &p->thread, &d);
     if (rc < 0) {
@@ -76,9 +93,8 @@ static void save_start(struct broker *b, const char *why)
         log_warn("persistence: no worker thread (%s), saving synchronously",
                  d.msg[0] ? d.msg : err_str(rc));
         persist__job_run(p->job);
-        job_report(b, p->job, plat_time_mono_ms() - t0);
-        persist__job_free(p->job);
-        p->job = NULL;
+        job_report(p->job, plat_time_mono_ms() - p->started_ms);
+        job_finish(b);
         return;
     }
     plat_timer_start(p->poll, POLL_MS, POLL_MS);
@@ -89,12 +105,18 @@ static void on_poll(plat_timer *t, void *ud)
     (void)t;
     struct broker *b = ud;
     struct persist *p = b->persist;
-    if (!p->thread || !plat_thread_is_done(p->thread))
+    if (!p->job)
+        return;
+    if (!p->thread) {
+        snapshot_slice(b);
+        return;
+    }
+    if (!plat_thread_is_done(p->thread))
         return;
     job_finish(b);
     if (p->pending && b->cfg.persistence) {
         p->pending = false;
-        save_start(b, "queued");
+        save_start(b);
     }
 }
 
@@ -116,7 +138,7 @@ static void on_tick(plat_timer *t, void *ud)
     (void)t;
     struct broker *b = ud;
     if (b->cfg.persistence && !b->persist->job && autosave_due(b, plat_time_mono_ms()))
-        save_start(b, "autosave");
+        save_start(b);
 }
 
 int persist_start(struct broker *b)
@@ -161,7 +183,7 @@ void persist_request_save(struct broker *b)
         return;
     }
     log_notice("persistence: save requested");
-    save_start(b, "requested");
+    save_start(b);
 }
 
 void persist_shutdown(struct broker *b)
@@ -170,7 +192,7 @@ void persist_shutdown(struct broker *b)
     if (!p)
         return;
     if (p->job)
-        job_finish(b);
+        job_finish(b); /* a snapshot in progress is abandoned: the final one follows */
     p->pending = false;
     if (!b->cfg.persistence)
         return;
@@ -179,8 +201,8 @@ void persist_shutdown(struct broker *b)
     struct persist_job *j = persist__snapshot(b, path);
     free(path);
     persist__job_run(j);
-    job_report(b, j, plat_time_mono_ms() - t0);
-    persist__job_free(j);
+    job_report(j, plat_time_mono_ms() - t0);
+    persist__job_free(b, j);
 }
 
 void persist_cleanup(struct broker *b)

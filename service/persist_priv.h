@@ -20,6 +20,7 @@ struct persist_job {
     struct buf sessions; /* SESSION/SUB/QENTRY/INQOS2 records */
     uint64_t n_session_recs;
     size_t n_sessions;
+    bool scanning; /* the retained scan of the store belongs to this job */
     uint64_t next_msg_id;
     int64_t saved_at_ms; /* wall clock of the snapshot */
     /* Results, written by the worker, read by the loop after the join: */
@@ -28,8 +29,16 @@ struct persist_job {
     size_t bytes;
 };
 
-/* Take a snapshot of b's persistent state for path (copied). Loop thread; costs one
- * reference per retained message and queue entry plus the session records. */
+/* A snapshot in slices (loop thread): _job_new starts a job for path (copied) and the
+ * retained store's scan; each _snapshot_step takes references to at most max more
+ * retained messages and returns true once all are taken; _snapshot_finish then records
+ * the sessions (encoded at once: they reference messages by id, no payload copies) and
+ * the broker state, and the job is ready for persist__job_run. Changes between slices
+ * are fine: each retained topic is saved as it was when the scan reached it. */
+struct persist_job *persist__job_new(struct broker *b, const char *path);
+bool persist__snapshot_step(struct broker *b, struct persist_job *j, size_t max);
+void persist__snapshot_finish(struct broker *b, struct persist_job *j);
+/* The whole snapshot at once (shutdown, tests, benchmark). */
 struct persist_job *persist__snapshot(struct broker *b, const char *path);
 /* Encode the job into the file format and replace job->path atomically (mode 0600);
  * store the outcome in job->rc, job->d and job->bytes. Runs on a worker thread (or
@@ -38,8 +47,9 @@ void persist__job_run(void *job);
 /* Encode the job into out (appended); used by persist__job_run and the tests. Any
  * thread. */
 void persist__encode(struct persist_job *j, struct buf *out);
-/* Drop the job's references and free it (loop thread); NULL is a no-op. */
-void persist__job_free(struct persist_job *j);
+/* Drop the job's references, stop its scan if it still runs, and free it (loop
+ * thread); NULL is a no-op. */
+void persist__job_free(struct broker *b, struct persist_job *j);
 /* Restore b from the file at path. Returns 0 (also for a missing file) or an error
  * already logged. Loop thread, before any client connects. */
 int persist__load(struct broker *b, const char *path);

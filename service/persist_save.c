@@ -109,23 +109,44 @@ static void snap_session(struct persist_job *j, const struct session *s, uint64_
     j->n_sessions++;
 }
 
-struct persist_job *persist__snapshot(struct broker *b, const char *path)
+struct persist_job *persist__job_new(struct broker *b, const char *path)
 {
     struct persist_job *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
     buf_init(&j->sessions);
-    j->next_msg_id = b->next_msg_id;
-    j->saved_at_ms = plat_time_wall_ms();
-    uint64_t now_mono = plat_time_mono_ms();
     j->cap_retained = retain_count(b->retained);
     if (j->cap_retained)
         j->retained = xmalloc(j->cap_retained * sizeof *j->retained);
-    retain_foreach(b->retained, snap_retained, j);
+    retain_scan_start(b->retained);
+    j->scanning = true;
+    return j;
+}
+
+bool persist__snapshot_step(struct broker *b, struct persist_job *j, size_t max)
+{
+    return retain_scan_step(b->retained, max, snap_retained, j);
+}
+
+void persist__snapshot_finish(struct broker *b, struct persist_job *j)
+{
+    retain_scan_stop(b->retained);
+    j->scanning = false;
+    j->next_msg_id = b->next_msg_id;
+    j->saved_at_ms = plat_time_wall_ms();
+    uint64_t now_mono = plat_time_mono_ms();
     for (size_t i = 0; i < b->sessions.cap; i++) {
         const struct session *s = b->sessions.slots[i].key ? b->sessions.slots[i].value : NULL;
         if (s && s->persistent)
             snap_session(j, s, now_mono);
     }
+}
+
+struct persist_job *persist__snapshot(struct broker *b, const char *path)
+{
+    struct persist_job *j = persist__job_new(b, path);
+    while (!persist__snapshot_step(b, j, SIZE_MAX))
+        ;
+    persist__snapshot_finish(b, j);
     return j;
 }
 
@@ -189,10 +210,12 @@ void persist__job_run(void *ud)
     buf_cleanup(&out);
 }
 
-void persist__job_free(struct persist_job *j)
+void persist__job_free(struct broker *b, struct persist_job *j)
 {
     if (!j)
         return;
+    if (j->scanning)
+        retain_scan_stop(b->retained);
     for (size_t i = 0; i < j->n_retained; i++)
         msg_unref(j->retained[i]);
     for (size_t i = 0; i < j->n_queued; i++)
