@@ -21,6 +21,8 @@ struct persist_job {
     uint64_t n_session_recs;
     size_t n_sessions;
     bool scanning; /* the retained scan of the store belongs to this job */
+    char **ids;    /* owned: client ids of the persistent sessions to save */
+    size_t n_ids, cap_ids, next_id;
     uint64_t next_msg_id;
     int64_t saved_at_ms; /* wall clock of the snapshot */
     /* Results, written by the worker, read by the loop after the join: */
@@ -29,12 +31,14 @@ struct persist_job {
     size_t bytes;
 };
 
-/* A snapshot in slices (loop thread): _job_new starts a job for path (copied) and the
- * retained store's scan; each _snapshot_step takes references to at most max more
- * retained messages and returns true once all are taken; _snapshot_finish then records
- * the sessions (encoded at once: they reference messages by id, no payload copies) and
+/* A snapshot in slices (loop thread): _job_new starts a job for path (copied), the
+ * retained store's scan and the list of persistent sessions; each _snapshot_step takes
+ * references to at most max more retained messages, or then encodes sessions worth
+ * about max/4 subscriptions and queue entries (records reference messages by id, no
+ * payload copies), and returns true once everything is taken; _snapshot_finish records
  * the broker state, and the job is ready for persist__job_run. Changes between slices
- * are fine: each retained topic is saved as it was when the scan reached it. */
+ * are fine: each retained topic and each session is saved as it was when its turn came;
+ * sessions and topics that appear during the snapshot wait for the next save. */
 struct persist_job *persist__job_new(struct broker *b, const char *path);
 bool persist__snapshot_step(struct broker *b, struct persist_job *j, size_t max);
 void persist__snapshot_finish(struct broker *b, struct persist_job *j);

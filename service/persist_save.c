@@ -6,6 +6,7 @@
 #include "common/mem.h"
 #include "common/persist_fmt.h"
 #include "service/retain.h"
+#include "service/session.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -85,14 +86,15 @@ static void snap_queue(struct persist_job *j, const struct session *s)
 }
 
 /* Encode one persistent session with its subscriptions, queue and inbound QoS 2 ids. */
-static void snap_session(struct persist_job *j, const struct session *s, uint64_t now_mono)
+static void snap_session(struct persist_job *j, const struct session *s, int64_t now_wall,
+                         uint64_t now_mono)
 {
     struct persist_session v = {.client_id = s->client_id,
                                 .id_len = (uint16_t)s->id_len,
                                 .flags = s->conn ? PERSIST_SESSION_F_CONNECTED : 0,
                                 .next_mid = s->next_mid ? s->next_mid : 1,
                                 .expiry_s = s->expiry_s,
-                                .offline_since_ms = offline_wall(s, j->saved_at_ms, now_mono)};
+                                .offline_since_ms = offline_wall(s, now_wall, now_mono)};
     persist_fmt_put_session(&j->sessions, &v);
     j->n_session_recs++;
     for (size_t i = 0; i < s->n_subs; i++) {
@@ -119,26 +121,57 @@ struct persist_job *persist__job_new(struct broker *b, const char *path)
         j->retained = xmalloc(j->cap_retained * sizeof *j->retained);
     retain_scan_start(b->retained);
     j->scanning = true;
+    /* The ids of the persistent sessions now; each is looked up again when its turn
+     * comes, so sessions that end meanwhile are skipped and none is saved twice. */
+    for (size_t i = 0; i < b->sessions.cap; i++) {
+        const struct session *s = b->sessions.slots[i].key ? b->sessions.slots[i].value : NULL;
+        if (!s || !s->persistent)
+            continue;
+        if (j->n_ids == j->cap_ids) {
+            j->cap_ids = j->cap_ids ? j->cap_ids * 2 : 16;
+            j->ids = xrealloc(j->ids, j->cap_ids * sizeof *j->ids);
+        }
+        j->ids[j->n_ids++] = xstrndup(s->client_id, s->id_len);
+    }
     return j;
+}
+
+/* Encode sessions from the id list until about max subscriptions and queue entries
+ * were written; returns true when every session is done. */
+static bool snap_sessions(struct broker *b, struct persist_job *j, size_t max)
+{
+    int64_t now_wall = plat_time_wall_ms();
+    uint64_t now_mono = plat_time_mono_ms();
+    size_t work = 0;
+    while (j->next_id < j->n_ids && work < max) {
+        const char *id = j->ids[j->next_id++];
+        const struct session *s = session_find(b, id, strlen(id));
+        if (!s || !s->persistent)
+            continue;
+        snap_session(j, s, now_wall, now_mono);
+        work += 1 + s->n_subs + s->q.count;
+    }
+    return j->next_id == j->n_ids;
 }
 
 bool persist__snapshot_step(struct broker *b, struct persist_job *j, size_t max)
 {
-    return retain_scan_step(b->retained, max, snap_retained, j);
+    if (j->scanning) {
+        if (!retain_scan_step(b->retained, max, snap_retained, j))
+            return false;
+        retain_scan_stop(b->retained);
+        j->scanning = false;
+        return j->n_ids == 0;
+    }
+    /* A queue entry costs about four retained references (a record and a checksum). */
+    return snap_sessions(b, j, max / 4 + 1);
 }
 
 void persist__snapshot_finish(struct broker *b, struct persist_job *j)
 {
-    retain_scan_stop(b->retained);
-    j->scanning = false;
+    ASSERT(!j->scanning && j->next_id == j->n_ids);
     j->next_msg_id = b->next_msg_id;
     j->saved_at_ms = plat_time_wall_ms();
-    uint64_t now_mono = plat_time_mono_ms();
-    for (size_t i = 0; i < b->sessions.cap; i++) {
-        const struct session *s = b->sessions.slots[i].key ? b->sessions.slots[i].value : NULL;
-        if (s && s->persistent)
-            snap_session(j, s, now_mono);
-    }
 }
 
 struct persist_job *persist__snapshot(struct broker *b, const char *path)
@@ -222,6 +255,9 @@ void persist__job_free(struct broker *b, struct persist_job *j)
         msg_unref(j->queued[i]);
     free(j->retained);
     free(j->queued);
+    for (size_t i = 0; i < j->n_ids; i++)
+        free(j->ids[i]);
+    free(j->ids);
     buf_cleanup(&j->sessions);
     free(j->path);
     free(j);
