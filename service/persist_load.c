@@ -221,7 +221,8 @@ static int cmp_offline(const void *a, const void *b)
 /* File the restored sessions as offline, oldest first, as session_expire expects. */
 static void file_offline(struct load *l)
 {
-    qsort(l->loaded, l->n_loaded, sizeof *l->loaded, cmp_offline);
+    if (l->n_loaded > 1)
+        qsort(l->loaded, l->n_loaded, sizeof *l->loaded, cmp_offline);
     for (size_t i = 0; i < l->n_loaded; i++)
         link_push(&l->b->offline, &l->loaded[i]->expiry_link);
 }

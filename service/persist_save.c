@@ -220,7 +220,8 @@ void persist__encode(struct persist_job *j, struct buf *out)
     n += j->n_retained;
     /* Each queued message once, however many queues hold it. Sorting the job's own
      * array is safe: only this thread looks at it until the job is freed. */
-    qsort(j->queued, j->n_queued, sizeof *j->queued, cmp_msg_id);
+    if (j->n_queued > 1)
+        qsort(j->queued, j->n_queued, sizeof *j->queued, cmp_msg_id);
     for (size_t i = 0; i < j->n_queued; i++) {
         if (i > 0 && j->queued[i]->id == j->queued[i - 1]->id)
             continue;
