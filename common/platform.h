@@ -160,6 +160,11 @@ int plat_file_read_all(const char *path, size_t max, char **data, size_t *len,
  * BLOCKS. */
 int plat_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                            struct err_detail *d);
+/* Remove the temporary files that plat_file_write_atomic calls for path left behind when
+ * the process died during them (a crash between creating and renaming). Only call it
+ * while no such write for path is running. Returns the number of files removed (0 when
+ * there were none or the directory does not exist) or ERR_IO. BLOCKS. */
+int plat_file_remove_stale_temps(const char *path, struct err_detail *d);
 /* List the names (not paths) of regular files in dir whose name ends with suffix
  * ("" = all), unsorted. *names is a caller-owned array of caller-owned strings
  * (free each, then the array). BLOCKS. */

@@ -270,3 +270,31 @@ void plat_file_close(plat_file *f)
     close(f->fd);
     free(f);
 }
+
+int plat_file_remove_stale_temps(const char *path, struct err_detail *d)
+{
+    char *dir = NULL;
+    char *tmpl = temp_template(path, &dir); /* ".../.name.XXXXXX" */
+    const char *slash = strrchr(tmpl, '/');
+    const char *prefix = slash ? slash + 1 : tmpl;
+    size_t plen = strlen(prefix) - 6; /* mkostemp replaces the six X */
+    int rc = 0;
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        if (errno != ENOENT)
+            rc = posix__err(d, file_err(errno), errno, dir);
+        goto out;
+    }
+    for (struct dirent *de; (de = readdir(dp)) != NULL;) {
+        if (strlen(de->d_name) != plen + 6 || memcmp(de->d_name, prefix, plen) != 0 ||
+            !entry_is_regular(dp, de))
+            continue;
+        if (unlinkat(dirfd(dp), de->d_name, 0) == 0)
+            rc++;
+    }
+    closedir(dp);
+out:
+    free(tmpl);
+    free(dir);
+    return rc;
+}

@@ -153,6 +153,12 @@ int persist_start(struct broker *b)
     if (!p->enabled)
         return 0;
     char *path = persist__path(&b->cfg);
+    struct err_detail d = {{0}, {0}, 0};
+    int n = plat_file_remove_stale_temps(path, &d);
+    if (n > 0)
+        log_notice("persistence: removed %d temporary file(s) of an interrupted save", n);
+    else if (n < 0)
+        log_warn("persistence: cannot check for temporary files: %s", d.msg);
     int rc = persist__load(b, path);
     free(path);
     p->changes_at_save = b->persist_changes;

@@ -102,7 +102,12 @@ def test_moved_aside_starts_fresh():
             pass
         b.proc = None
         os.rename(path, path + ".bad")  # what docs/persistence.md tells the user to do
+        stale = os.path.join(b.dir, ".midge.db.Ab12Cd")  # as a save killed midway leaves
+        with open(stale, "wb") as f:
+            f.write(data[:10])
         b.start()
+        assert not os.path.exists(stale), "stale temporary file kept"
+        assert "removed 1 temporary file(s)" in b.log_text(), b.log_tail()
         assert "does not exist yet" in b.log_text()
         c = b.client()
         c.subscribe("cor/#", 0)

@@ -138,6 +138,24 @@ static void test_dir_list_filter(void)
         ASSERT_EQ_INT(unlink(in_tmp(files[i])), 0);
 }
 
+/* Only files named like a temporary of this exact path are removed. */
+static void test_remove_stale_temps(void)
+{
+    const char *files[] = {"x.db", ".x.db.ab12CD", ".x.db.toolong", ".y.db.ab12CD", "x.db.ab12CD"};
+    for (size_t i = 0; i < 5; i++)
+        ASSERT_EQ_INT(plat_file_write_atomic(in_tmp(files[i]), "x", 1, 0600, NULL), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s", in_tmp("x.db"));
+    ASSERT_EQ_INT(plat_file_remove_stale_temps(path, NULL), 1);
+    ASSERT_EQ_INT(count_entries(tmpdir), 4);
+    ASSERT_EQ_INT(access(in_tmp(".x.db.ab12CD"), F_OK), -1);
+    ASSERT_EQ_INT(plat_file_remove_stale_temps(path, NULL), 0);
+    ASSERT_EQ_INT(plat_file_remove_stale_temps(in_tmp("nope/x.db"), NULL), 0);
+    for (size_t i = 0; i < 5; i++)
+        if (i != 1) /* the removed one */
+            ASSERT_EQ_INT(unlink(in_tmp(files[i])), 0);
+}
+
 static void test_append(void)
 {
     char path[256];
@@ -167,6 +185,7 @@ int main(void)
     RUN_TEST(test_read_all_cap);
     RUN_TEST(test_dir_list_filter);
     RUN_TEST(test_append);
+    RUN_TEST(test_remove_stale_temps);
     ASSERT_EQ_INT(rmdir(tmpdir), 0);
     return 0;
 }
