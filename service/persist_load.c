@@ -61,6 +61,7 @@ static int load_retain(struct load *l, const struct persist_rec *r)
         !mqtt_topic_is_valid_name(v.topic, v.topic_len))
         return bad(l, r, "malformed retained message record");
     struct msg *m = msg_new(v.topic, v.topic_len, v.payload, v.payload_len, v.qos, true, v.id);
+    m->expiry_at = v.expiry_at; /* still being created: not shared yet */
     note_id(l, v.id);
     retain_set(l->b->retained, m);
     l->n_retained++;
@@ -76,6 +77,7 @@ static int load_msg(struct load *l, const struct persist_rec *r)
     if (hmap_get(&l->msgs, &v.id, sizeof v.id))
         return bad(l, r, "duplicate message id");
     struct msg *m = msg_new(v.topic, v.topic_len, v.payload, v.payload_len, v.qos, v.retain, v.id);
+    m->expiry_at = v.expiry_at;
     note_id(l, v.id);
     hmap_put(&l->msgs, &m->id, sizeof m->id, m);
     return 0;
