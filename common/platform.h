@@ -31,6 +31,7 @@ typedef struct plat_sock plat_sock;
 typedef struct plat_timer plat_timer;
 typedef struct plat_file plat_file;
 typedef struct plat_thread plat_thread;
+typedef struct plat_atomic_file plat_atomic_file;
 
 /* ---- 1. Event loop ------------------------------------------------------------------ */
 
@@ -160,6 +161,18 @@ int plat_file_read_all(const char *path, size_t max, char **data, size_t *len,
  * BLOCKS. */
 int plat_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                            struct err_detail *d);
+/* plat_file_write_atomic in pieces, for files too large to build in memory first: begin
+ * creates the temporary file (mode as for plat_file_write_atomic) and *out, which the
+ * caller owns until commit or abort; write appends; commit flushes the file to disk,
+ * renames it over path, flushes the directory and frees f (on failure path is untouched
+ * and the temporary file removed, f freed all the same); abort removes the temporary
+ * file and frees f (NULL is a no-op). After a failed write call abort. All BLOCK; any
+ * one thread at a time per file. Return 0 or ERR_NOTFOUND / ERR_PERM / ERR_IO. */
+int plat_file_atomic_begin(const char *path, unsigned mode, plat_atomic_file **out,
+                           struct err_detail *d);
+int plat_file_atomic_write(plat_atomic_file *f, const void *data, size_t len, struct err_detail *d);
+int plat_file_atomic_commit(plat_atomic_file *f, struct err_detail *d);
+void plat_file_atomic_abort(plat_atomic_file *f);
 /* Remove the temporary files that plat_file_write_atomic calls for path left behind when
  * the process died during them (a crash between creating and renaming). Only call it
  * while no such write for path is running. Returns the number of files removed (0 when

@@ -204,44 +204,101 @@ static void put_msg(struct buf *out, uint16_t type, const struct msg *m)
 
 /* Bytes the records of n messages need besides topics and payloads. */
 #define MSG_REC_FIXED (PERSIST_FMT_REC_OVERHEAD + 32u)
+/* The encoder hands the file over in pieces of about this size, so a save needs this
+ * much memory rather than the size of the file. */
+#define FLUSH_AT (1u << 20)
 
-void persist__encode(struct persist_job *j, struct buf *out)
+/* Where encoded records go: a buffer, written out to f whenever it is full (f NULL:
+ * everything stays in the buffer). */
+struct sink {
+    struct buf *out;
+    plat_atomic_file *f;
+    int rc;
+    size_t written;
+    struct err_detail *d;
+};
+
+static void sink_flush(struct sink *s, bool force)
+{
+    if (!s->f || s->rc < 0 || (!force && buf_size(s->out) < FLUSH_AT))
+        return;
+    s->written += buf_size(s->out);
+    s->rc = plat_file_atomic_write(s->f, buf_head(s->out), buf_size(s->out), s->d);
+    buf_reset(s->out, 2u * FLUSH_AT);
+}
+
+/* Reserve what an in-memory encoding will need, to avoid repeated regrowth. */
+static void reserve_all(const struct persist_job *j, struct buf *out)
 {
     size_t want = PERSIST_FMT_HEADER_LEN + 64 + buf_size(&j->sessions);
     for (size_t i = 0; i < j->n_retained; i++)
         want += MSG_REC_FIXED + j->retained[i]->topic_len + j->retained[i]->payload_len;
     buf_reserve(out, want);
-    persist_fmt_put_header(out);
+}
+
+static void encode(struct persist_job *j, struct sink *s)
+{
+    persist_fmt_put_header(s->out);
     struct persist_broker br = {.next_msg_id = j->next_msg_id, .saved_at_ms = j->saved_at_ms};
-    persist_fmt_put_broker(out, &br);
+    persist_fmt_put_broker(s->out, &br);
     uint64_t n = 1;
-    for (size_t i = 0; i < j->n_retained; i++)
-        put_msg(out, PERSIST_REC_RETAIN, j->retained[i]);
+    for (size_t i = 0; i < j->n_retained && s->rc == 0; i++) {
+        put_msg(s->out, PERSIST_REC_RETAIN, j->retained[i]);
+        sink_flush(s, false);
+    }
     n += j->n_retained;
     /* Each queued message once, however many queues hold it. Sorting the job's own
      * array is safe: only this thread looks at it until the job is freed. */
     if (j->n_queued > 1)
         qsort(j->queued, j->n_queued, sizeof *j->queued, cmp_msg_id);
-    for (size_t i = 0; i < j->n_queued; i++) {
+    for (size_t i = 0; i < j->n_queued && s->rc == 0; i++) {
         if (i > 0 && j->queued[i]->id == j->queued[i - 1]->id)
             continue;
-        put_msg(out, PERSIST_REC_MSG, j->queued[i]);
+        put_msg(s->out, PERSIST_REC_MSG, j->queued[i]);
+        sink_flush(s, false);
         n++;
     }
-    buf_append(out, buf_head(&j->sessions), buf_size(&j->sessions));
+    sink_flush(s, true);
+    if (s->rc == 0)
+        s->rc = s->f ? plat_file_atomic_write(s->f, buf_head(&j->sessions), buf_size(&j->sessions),
+                                              s->d)
+                     : 0;
+    if (!s->f)
+        buf_append(s->out, buf_head(&j->sessions), buf_size(&j->sessions));
+    else
+        s->written += buf_size(&j->sessions);
     n += j->n_session_recs;
-    persist_fmt_put_end(out, n);
+    persist_fmt_put_end(s->out, n);
+    sink_flush(s, true);
+}
+
+void persist__encode(struct persist_job *j, struct buf *out)
+{
+    struct sink s = {.out = out};
+    reserve_all(j, out);
+    encode(j, &s);
 }
 
 void persist__job_run(void *ud)
 {
     struct persist_job *j = ud;
+    plat_atomic_file *f = NULL;
+    j->rc = plat_file_atomic_begin(j->path, 0600, &f, &j->d);
+    if (j->rc < 0)
+        return;
     struct buf out;
     buf_init(&out);
-    persist__encode(j, &out);
-    j->bytes = buf_size(&out);
-    j->rc = plat_file_write_atomic(j->path, buf_head(&out), buf_size(&out), 0600, &j->d);
+    buf_reserve(&out, 2u * FLUSH_AT);
+    struct sink s = {.out = &out, .f = f, .d = &j->d};
+    encode(j, &s);
     buf_cleanup(&out);
+    j->bytes = s.written;
+    if (s.rc < 0) {
+        plat_file_atomic_abort(f);
+        j->rc = s.rc;
+        return;
+    }
+    j->rc = plat_file_atomic_commit(f, &j->d);
 }
 
 void persist__job_free(struct broker *b, struct persist_job *j)

@@ -8,6 +8,7 @@
 #include "service/log.h"
 #include "service/persist.h"
 #include "service/persist_priv.h"
+#include "service/retain.h"
 #include "service/session.h"
 #include "tests/assert.h"
 #include "tests/unit/service/broker_harness.h"
@@ -279,6 +280,37 @@ static void test_sliced_snapshot_with_changes(void)
     h_stop(&h);
 }
 
+/* The streamed file (written in 1 MiB pieces) is byte for byte the in-memory encoding. */
+static void test_streamed_equals_in_memory(void)
+{
+    struct harness h;
+    h_start(&h, "persistence true\n");
+    char topic[32], payload[100];
+    memset(payload, 'p', sizeof payload);
+    for (int i = 0; i < 30000; i++) { /* about 4 MB */
+        int n = snprintf(topic, sizeof topic, "big/%d/%d", i % 97, i);
+        retain_set(h.b.retained, msg_new(topic, (size_t)n, payload, sizeof payload, 1, true,
+                                         broker_next_msg_id(&h.b)));
+    }
+    struct tclient *c = tc_connect(&h, "q", false, false);
+    tc_subscribe(c, "big/#", 1, 1);
+    tc_free(c);
+    struct persist_job *j = persist__snapshot(&h.b, DB);
+    struct buf mem;
+    buf_init(&mem);
+    persist__encode(j, &mem);
+    persist__job_run(j);
+    ASSERT_EQ_INT(j->rc, 0);
+    ASSERT_EQ_INT(j->bytes, buf_size(&mem));
+    ASSERT_TRUE(buf_size(&mem) > 3u * 1024u * 1024u);
+    size_t len = 0;
+    const char *file = fake_fs_get(DB, &len);
+    ASSERT_EQ_MEM(file, len, buf_head(&mem), buf_size(&mem));
+    buf_cleanup(&mem);
+    persist__job_free(&h.b, j);
+    h_stop(&h);
+}
+
 int main(void)
 {
     RUN_TEST(test_round_trip_with_flows);
@@ -288,5 +320,6 @@ int main(void)
     RUN_TEST(test_damaged_files_refused);
     RUN_TEST(test_expiry_counts_downtime);
     RUN_TEST(test_sliced_snapshot_with_changes);
+    RUN_TEST(test_streamed_equals_in_memory);
     return 0;
 }
