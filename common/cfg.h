@@ -68,6 +68,13 @@ struct cfg {
     int64_t persistent_client_expiration; /* seconds, 0 = never */
     uint32_t sys_interval;                /* seconds, 0 = no $SYS */
 
+    /* persistence */
+    bool persistence;
+    char *persistence_file;     /* default "midge.db"; NULL = the same */
+    char *persistence_location; /* NULL = the working directory */
+    uint32_t autosave_interval; /* seconds (or changes); 0 = only at shutdown / on demand */
+    bool autosave_on_changes;
+
     /* logging */
     unsigned log_dest; /* cfg_log_dest bits; default STDERR */
     char *log_file;    /* with CFG_LOG_DEST_FILE */

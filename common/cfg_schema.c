@@ -529,36 +529,49 @@ static const struct cfg_option rows[O_COUNT_] = {
     /* Persistence */
     [O_persistence] =
         {.name = "persistence",
-         NY(PERSISTENCE, G, BOOL),
+         SUP(PERSISTENCE, G, BOOL),
+         GF(persistence),
          .reloadable = true,
          .default_text = "false",
-         .doc = "Saves sessions, subscriptions and retained messages and restores them at "
-                "start-up."},
+         .doc = "Saves retained messages and persistent sessions (subscriptions, queued and "
+                "in-flight messages) to the persistence file and restores them at start-up. "
+                "See docs/persistence.md."},
     [O_retained_persistence] = {.name = "retained_persistence",
-                                NY(PERSISTENCE, G, BOOL),
+                                SUP(PERSISTENCE, G, BOOL),
+                                GF(persistence),
                                 .reloadable = true,
                                 ALIAS("persistence")},
     [O_persistence_file] = {.name = "persistence_file",
-                            NY(PERSISTENCE, G, STRING),
+                            SUP(PERSISTENCE, G, STRING),
+                            GF(persistence_file),
                             .reloadable = true,
-                            .default_text = "mosquitto.db",
-                            .doc = "File name of the persistence database."},
+                            .default_text = "midge.db",
+                            .doc = "File name of the persistence database (mosquitto: "
+                                   "`mosquitto.db`, whose format midge does not read)."},
     [O_persistence_location] = {.name = "persistence_location",
-                                NY(PERSISTENCE, G, PATH),
+                                SUP(PERSISTENCE, G, PATH),
+                                GF(persistence_location),
                                 .reloadable = true,
-                                .doc = "Directory of the persistence database."},
+                                .doc = "Directory of the persistence database; default: the "
+                                       "broker's working directory."},
     [O_autosave_interval] = {.name = "autosave_interval",
-                             NY(PERSISTENCE, G, INT),
+                             SUP(PERSISTENCE, G, INT),
+                             GF(autosave_interval),
                              .reloadable = true,
                              I32,
                              .default_text = "1800",
-                             .doc =
-                                 "Seconds (or changes) between saves; 0 saves only at shutdown."},
+                             .doc = "Seconds between automatic saves, or with "
+                                    "`autosave_on_changes` the number of changes; 0 saves "
+                                    "only at shutdown and on SIGUSR1."},
     [O_autosave_on_changes] = {.name = "autosave_on_changes",
-                               NY(PERSISTENCE, G, BOOL),
+                               SUP(PERSISTENCE, G, BOOL),
+                               GF(autosave_on_changes),
                                .reloadable = true,
                                .default_text = "false",
-                               .doc = "Counts `autosave_interval` in changes instead of seconds."},
+                               .doc = "Counts `autosave_interval` in changes (persistent "
+                                      "client connects, subscription changes, retained "
+                                      "messages set, messages queued or sent) instead of "
+                                      "seconds."},
 
     /* Logging */
     [O_log_dest] = {.name = "log_dest",

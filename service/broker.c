@@ -10,6 +10,7 @@
 #include "service/conn.h"
 #include "service/log.h"
 #include "service/log_topic.h"
+#include "service/persist.h"
 #include "service/retain.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
@@ -88,6 +89,9 @@ int broker_start(struct broker *b, plat_loop *loop)
     int rc = auth_start(b, &d);
     if (rc < 0)
         return rc;
+    rc = persist_start(b); /* before any client can connect */
+    if (rc < 0)
+        return rc;
     rc = listener_open_all(b);
     if (rc < 0)
         return rc;
@@ -109,6 +113,7 @@ void broker_stop(struct broker *b)
      * so the listeners must outlive them. */
     conn_close_all(b);
     conn_before_sleep(b);
+    persist_shutdown(b); /* after the close: wills are published, sessions offline */
     listener_close_all(b);
     plat_loop_stop(b->loop);
 }
@@ -174,6 +179,7 @@ void broker_reload(struct broker *b)
                  err_detail_format(&d, msg, sizeof msg));
     apply_reloadable(b, &n);
     sys_tree_reconfigure(b);
+    persist_reconfigure(b);
     auth_reload(b);
     cfg_cleanup(&n);
     log_notice("configuration reloaded from %s", b->config_path);
@@ -188,6 +194,7 @@ void broker_cleanup(struct broker *b)
         struct session *s = link_entry(b->offline.next, struct session, expiry_link);
         session_destroy(s);
     }
+    persist_cleanup(b);
     plat_timer_free(b->ka_timer);
     plat_timer_free(b->expiry_timer);
     sys_tree_stop(b);

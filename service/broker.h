@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct auth;
+struct persist;
 struct conn;
 struct log_topic;
 struct session;
@@ -159,6 +160,10 @@ struct broker {
     struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
     struct auth *auth;           /* password_file users and cache (auth.c) */
     struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
+
+    /* persistence (persist.c) */
+    struct persist *persist;
+    uint64_t persist_changes; /* changes counted for autosave_on_changes */
 };
 
 /* Lists ------------------------------------------------------------------------------ */

@@ -6,6 +6,7 @@
 #include "service/broker.h"
 #include "service/config_io.h"
 #include "service/log.h"
+#include "service/persist.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,8 +129,7 @@ static void on_reload(void *ud)
 
 static void on_save(void *ud)
 {
-    (void)ud;
-    log_notice("save requested: persistence is not enabled in this build");
+    persist_request_save(ud);
 }
 
 static void on_cleanup(void *ud)
