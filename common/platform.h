@@ -298,7 +298,7 @@ int plat_path_expand(const char *path, char **out);
  * run with the built-in defaults. Windows: %ProgramData%\midge\midge.conf when that file
  * exists; POSIX: NULL. The string is static. */
 const char *plat_path_default_config(void);
-/* ---- 7. Worker threads --------------------------------------------------------------- */
+/* ---- 8. Worker threads --------------------------------------------------------------- */
 
 /* Code for a worker thread. It must not touch the loop or anything the loop thread
  * mutates; it may call plat_loop_wakeup and the blocking file functions. */
