@@ -98,6 +98,10 @@ static const char *problem(const struct cfg *c, const struct cfg_tls *t, const c
     if ((t->require_certificate || t->crlfile) && !t->cafile && !t->capath)
         return "'require_certificate' and 'crlfile' need 'cafile' or 'capath' to verify "
                "client certificates";
+    if (t->certfile && (t->use_identity_as_username || t->use_subject_as_username) && !t->cafile &&
+        !t->capath)
+        return "'use_identity_as_username' and 'use_subject_as_username' need 'cafile' or "
+               "'capath' to verify client certificates";
     if (t->use_identity_as_username && t->use_subject_as_username)
         return "'use_identity_as_username' and 'use_subject_as_username' exclude each other";
     return NULL;

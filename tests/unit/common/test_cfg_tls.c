@@ -93,7 +93,9 @@ static const struct {
     {"listener 8883\ncertfile /c\nkeyfile /k\nrequire_certificate true",
      "'require_certificate' and 'crlfile' need 'cafile' or 'capath'"},
     {"listener 8883\ncertfile /c\nkeyfile /k\ncrlfile /crl", "need 'cafile' or 'capath'"},
-    {"listener 8883\ncertfile /c\nkeyfile /k\nuse_identity_as_username true\n"
+    {"listener 8883\ncertfile /c\nkeyfile /k\nuse_subject_as_username true",
+     "'use_identity_as_username' and 'use_subject_as_username' need 'cafile' or 'capath'"},
+    {"listener 8883\ncertfile /c\nkeyfile /k\ncafile /ca\nuse_identity_as_username true\n"
      "use_subject_as_username true",
      "'use_identity_as_username' and 'use_subject_as_username' exclude each other"},
     {"port 1883\ncertfile /c", "t.conf:1: listener on port 1883: 'certfile' is given without"},
