@@ -160,9 +160,10 @@ struct broker {
     size_t rbuf_size;
     uint64_t start_ms;
     struct stats stats;
-    struct sys_tree *sys;   /* $SYS publication state (sys_tree.c) */
-    struct auth *auth;      /* password_file users and cache (auth.c) */
-    struct tls_server *tls; /* PSK keys of the TLS listeners; NULL without any (tls.h) */
+    struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
+    struct auth *auth;    /* password_file users and cache (auth.c) */
+    /* PSK keys of the TLS listeners; NULL when no listener uses TLS (service/tls.h). */
+    struct tls_server *tls;
 };
 
 /* Lists ------------------------------------------------------------------------------ */
