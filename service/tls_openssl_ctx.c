@@ -93,12 +93,14 @@ static int load_key(SSL_CTX *ctx, const char *path, const char *certfile, struct
     /* A passphrase callback that gives nothing: midge cannot prompt at start-up. */
     EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, NULL, empty);
     rc = 0;
-    if (!key || SSL_CTX_use_PrivateKey(ctx, key) != 1)
+    if (!key)
         rc = ssl_fail(
-            d, "cannot use the private key in keyfile (it must be an unencrypted PEM key)", path);
-    else if (SSL_CTX_check_private_key(ctx) != 1)
+            d, "cannot read the private key (it must be an unencrypted PEM key) in keyfile", path);
+    else if (X509_check_private_key(SSL_CTX_get0_certificate(ctx), key) != 1)
         rc = err_set(d, ERR_CONFIG, NULL, 0,
                      "keyfile %s does not match the certificate in certfile %s", path, certfile);
+    else if (SSL_CTX_use_PrivateKey(ctx, key) != 1)
+        rc = ssl_fail(d, "cannot use the private key in keyfile", path);
     EVP_PKEY_free(key);
     BIO_free(bio);
     OPENSSL_cleanse(data, len);
