@@ -43,6 +43,8 @@ default_days = 2
 policy = policy_any
 [policy_any]
 commonName = supplied
+organizationName = optional
+countryName = optional
 """
 
 
