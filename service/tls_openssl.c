@@ -30,8 +30,9 @@ struct tls_ctx {
 
 struct tls_conn {
     SSL *ssl;
-    BIO *rbio, *wbio; /* memory BIOs owned by ssl */
-    struct buf wire;  /* sealed records not yet written to the socket */
+    BIO *rbio, *wbio;   /* memory BIOs owned by ssl */
+    struct buf wire;    /* sealed records not yet written to the socket */
+    char *psk_identity; /* the identity the PSK callback accepted, owned */
     bool failed;
     char err[200];
 };
@@ -84,12 +85,12 @@ int tls_server_load_psk(struct tls_server *s, const char *path, struct err_detai
     if (path) {
         char *data = NULL;
         size_t len = 0;
-        int rc = plat_file_read_all(path, MAX_PSK_BYTES, &data, &len, d);
+        struct err_detail rd = {{0}, {0}, 0};
+        int rc = plat_file_read_all(path, MAX_PSK_BYTES, &data, &len, &rd);
         if (rc < 0) {
-            if (d && !d->msg[0])
-                err_set(d, rc, NULL, 0, "cannot read psk_file %s: %s", path, err_str(rc));
             free(data);
-            return rc;
+            return err_set(d, rc, NULL, 0, "cannot read psk_file %s: %s", path,
+                           rd.msg[0] ? rd.msg : err_str(rc));
         }
         psk_file_parse(&f, path, data, len);
         OPENSSL_cleanse(data, len);
@@ -113,6 +114,10 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity, unsigned char 
         identity ? psk_file_find(&s->psk, identity, strlen(identity)) : NULL;
     if (!e || e->key_len > max_len)
         return 0;
+    /* Kept here: OpenSSL does not report the identity of a TLS 1.3 PSK handshake. */
+    struct tls_conn *t = SSL_get_app_data(ssl);
+    free(t->psk_identity);
+    t->psk_identity = xstrdup(e->identity);
     memcpy(psk, e->key, e->key_len);
     return (unsigned int)e->key_len;
 }
@@ -128,6 +133,11 @@ int tls_openssl__ctx_psk(struct tls_server *s, SSL_CTX *ctx, const char *hint, s
      * handshakes of contexts made earlier. */
     SSL_CTX_set_app_data(ctx, s);
     SSL_CTX_set_psk_server_callback(ctx, psk_server_cb);
+    /* No resumption: a resumed session would not run the callback, so its identity
+     * (a possible username) would be unknown. PSK handshakes are cheap anyway. */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     return 0;
 }
 
@@ -192,6 +202,7 @@ int tls_conn_new(struct tls_ctx *ctx, struct tls_conn **out)
     SSL_set_bio(ssl, r, w);
     SSL_set_accept_state(ssl);
     struct tls_conn *t = xcalloc(1, sizeof *t);
+    SSL_set_app_data(ssl, t);
     t->ssl = ssl;
     t->rbio = r;
     t->wbio = w;
@@ -205,6 +216,7 @@ void tls_conn_free(struct tls_conn *t)
     if (!t)
         return;
     SSL_free(t->ssl); /* frees both BIOs */
+    free(t->psk_identity);
     buf_cleanup(&t->wire);
     free(t);
 }
@@ -333,9 +345,8 @@ static char *subject_text(X509_NAME *name)
 
 int tls_conn_peer_name(const struct tls_conn *t, bool subject, char **out)
 {
-    const char *psk = SSL_get_psk_identity(t->ssl);
-    if (psk && *psk) {
-        *out = xstrdup(psk);
+    if (t->psk_identity) {
+        *out = xstrdup(t->psk_identity);
         return 0;
     }
     X509 *cert = SSL_get0_peer_certificate(t->ssl);

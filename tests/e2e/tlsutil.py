@@ -34,6 +34,7 @@ dir = {dir}
 database = {dir}/index.txt
 new_certs_dir = {dir}
 serial = {dir}/serial
+unique_subject = no
 crlnumber = {dir}/crlnumber
 certificate = {dir}/ca.crt
 private_key = {dir}/ca.key
