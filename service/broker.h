@@ -18,6 +18,7 @@
 
 struct auth;
 struct conn;
+struct log_topic;
 struct session;
 struct sys_tree;
 struct tls_conn;
@@ -160,8 +161,9 @@ struct broker {
     size_t rbuf_size;
     uint64_t start_ms;
     struct stats stats;
-    struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
-    struct auth *auth;    /* password_file users and cache (auth.c) */
+    struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
+    struct auth *auth;           /* password_file users and cache (auth.c) */
+    struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
     /* PSK keys of the TLS listeners; NULL when no listener uses TLS (service/tls.h). */
     struct tls_server *tls;
 };
