@@ -39,6 +39,9 @@ struct listener {
     uint64_t n_conns;        /* live connections accepted here */
     bool paused;             /* accept paused after ERR_LIMIT */
     struct tls_ctx *tls;     /* TLS listener's context (service/tls.h); NULL = plain TCP */
+    /* Rate limit of TLS failure log lines (conn.c): this second, lines, lines dropped. */
+    uint64_t tls_log_sec;
+    unsigned tls_log_lines, tls_log_dropped;
 };
 
 /* State of an outbound QoS 1/2 (or queued QoS 0) message in a session queue. */

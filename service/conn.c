@@ -154,6 +154,29 @@ void conn_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_
     }
 }
 
+/* TLS failures are logged per connection, but a scanner or a misconfigured fleet must not
+ * flood the log: at most this many lines per listener and second, then a count. */
+#define TLS_LOG_PER_SEC 20u
+
+/* Whether another TLS failure line may be logged for lst now. */
+static bool tls_log_allowed(struct listener *lst)
+{
+    uint64_t sec = plat_time_mono_ms() / 1000u;
+    if (sec != lst->tls_log_sec) {
+        if (lst->tls_log_dropped)
+            log_notice("listener=%s %u more TLS failures were not logged", lst->name,
+                       lst->tls_log_dropped);
+        lst->tls_log_sec = sec;
+        lst->tls_log_lines = lst->tls_log_dropped = 0;
+    }
+    if (lst->tls_log_lines < TLS_LOG_PER_SEC) {
+        lst->tls_log_lines++;
+        return true;
+    }
+    lst->tls_log_dropped++;
+    return false;
+}
+
 /* The bytes that go on the wire: the output buffer itself, or for a TLS connection its
  * records after the pending output was sealed into them. NULL when sealing failed
  * (c is then closed unless it already was). */
@@ -162,7 +185,9 @@ static struct buf *wire_out(struct conn *c)
     if (!c->tls)
         return &c->out;
     if (tls_conn_seal(c->tls, &c->out) < 0) {
-        log_notice("addr=%s TLS error: %s", c->addr, tls_conn_error(c->tls));
+        if (tls_log_allowed(c->lst))
+            log_notice("listener=%s addr=%s TLS error: %s", c->lst->name, c->addr,
+                       tls_conn_error(c->tls));
         conn_close(c, "TLS error");
         return NULL;
     }
@@ -286,9 +311,10 @@ static int tls_input(struct conn *c, const uint8_t *data, size_t n)
         conn_close(c, "connection closed by peer");
         return -1;
     }
-    log_notice("listener=%s addr=%s TLS %s failed: %s", c->lst->name, c->addr,
-               tls_conn_is_established(c->tls) ? "session" : "handshake",
-               m == ERR_PROTOCOL ? tls_conn_error(c->tls) : err_str((int)m));
+    if (tls_log_allowed(c->lst))
+        log_notice("listener=%s addr=%s TLS %s failed: %s", c->lst->name, c->addr,
+                   tls_conn_is_established(c->tls) ? "session" : "handshake",
+                   m == ERR_PROTOCOL ? tls_conn_error(c->tls) : err_str((int)m));
     conn_close(c, "TLS error");
     return -1;
 }
@@ -410,14 +436,15 @@ void conn_keepalive_arm(struct conn *c)
 }
 
 /* Why c's deadline closes it; a stalled TLS handshake is logged (as other TLS failures). */
-static const char *expiry_reason(const struct conn *c)
+static const char *expiry_reason(struct conn *c)
 {
     if (c->state != CONN_NEW)
         return "keepalive expired";
     if (!c->tls || tls_conn_is_established(c->tls))
         return "no CONNECT in time";
-    log_notice("listener=%s addr=%s TLS handshake failed: not completed within %u s", c->lst->name,
-               c->addr, CONN_CONNECT_TIMEOUT_MS / 1000u);
+    if (tls_log_allowed(c->lst))
+        log_notice("listener=%s addr=%s TLS handshake failed: not completed within %u s",
+                   c->lst->name, c->addr, CONN_CONNECT_TIMEOUT_MS / 1000u);
     return "TLS handshake timed out";
 }
 
