@@ -2,6 +2,7 @@
 /* Built-in defaults and cleanup of struct cfg (see common/cfg.h). */
 #include "common/cfg.h"
 
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 
 #include <stdlib.h>
@@ -51,6 +52,7 @@ void cfg_cleanup(struct cfg *c)
         free(c->listeners[i].bind_address);
         free(c->listeners[i].mount_point);
         free(c->listeners[i].src_file);
+        cfg_tls_cleanup(&c->listeners[i].tls);
     }
     free(c->listeners);
     for (size_t i = 0; i < c->n_warnings; i++)
@@ -60,6 +62,7 @@ void cfg_cleanup(struct cfg *c)
     free(c->password_file);
     free(c->persistence_file);
     free(c->persistence_location);
+    free(c->psk_file);
     free(c->log_file);
     free(c->log_timestamp_format);
     free(c->pid_file);

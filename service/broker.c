@@ -5,6 +5,7 @@
 
 #include "common/cfg_parse.h"
 #include "common/cfg_schema.h"
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 #include "service/auth.h"
 #include "service/conn.h"
@@ -15,6 +16,7 @@
 #include "service/session.h"
 #include "service/sub_tree.h"
 #include "service/sys_tree.h"
+#include "service/tls.h"
 #include "service/config_io.h"
 
 #include <stdlib.h>
@@ -80,6 +82,41 @@ static void on_expiry_timer(plat_timer *t, void *ud)
     session_expire(ud);
 }
 
+/* The broker-wide TLS state and psk_file, when any listener uses TLS. */
+static int tls_start(struct broker *b)
+{
+    bool any = false;
+    for (size_t i = 0; i < b->cfg.n_listeners; i++)
+        any = any || cfg_tls_is_enabled(&b->cfg.listeners[i].tls);
+    if (!any)
+        return 0;
+    struct err_detail d = {{0}, {0}, 0};
+    int rc = tls_server_new(&b->tls);
+    if (rc == 0)
+        rc = tls_server_load_psk(b->tls, b->cfg.psk_file, &d);
+    if (rc < 0) {
+        char msg[1200];
+        log_error("cannot start TLS: %s",
+                  d.msg[0] ? err_detail_format(&d, msg, sizeof msg) : err_str(rc));
+    }
+    return rc;
+}
+
+/* Reload: reread psk_file (keeping the old keys if it cannot be read) and every TLS
+ * listener's certificate files. */
+static void tls_reload(struct broker *b)
+{
+    if (!b->tls)
+        return;
+    struct err_detail d = {{0}, {0}, 0};
+    if (tls_server_load_psk(b->tls, b->cfg.psk_file, &d) < 0) {
+        char msg[1200];
+        log_error("reload: keeping the previous PSK keys: %s",
+                  err_detail_format(&d, msg, sizeof msg));
+    }
+    listener_reload_tls(b);
+}
+
 int broker_start(struct broker *b, plat_loop *loop)
 {
     b->loop = loop;
@@ -90,6 +127,9 @@ int broker_start(struct broker *b, plat_loop *loop)
     if (rc < 0)
         return rc;
     rc = persist_start(b); /* before any client can connect */
+    if (rc < 0)
+        return rc;
+    rc = tls_start(b);
     if (rc < 0)
         return rc;
     rc = listener_open_all(b);
@@ -181,6 +221,7 @@ void broker_reload(struct broker *b)
     sys_tree_reconfigure(b);
     persist_reconfigure(b);
     auth_reload(b);
+    tls_reload(b);
     cfg_cleanup(&n);
     log_notice("configuration reloaded from %s", b->config_path);
 }
@@ -200,6 +241,8 @@ void broker_cleanup(struct broker *b)
     sys_tree_stop(b);
     log_topic_stop(b);
     auth_cleanup(b);
+    tls_server_free(b->tls); /* after the listeners and connections that use it */
+    b->tls = NULL;
     sub_tree_free(b->subs);
     retain_free(b->retained);
     hmap_cleanup(&b->sessions);

@@ -454,7 +454,7 @@ static const struct err_case err_cases[] = {
     {"foo bar", "test.conf:1: unknown configuration keyword 'foo'"},
     {"\n\nPort 1883", "test.conf:3: unknown configuration keyword 'Port'"},
     {"acl_file /etc/acl", "test.conf:1: 'acl_file' is not supported yet by midge"},
-    {"# x\ncertfile a.pem", "test.conf:2: 'certfile' is not supported yet by midge"},
+    {"# x\ntls_engine tpm", "test.conf:2: 'tls_engine' is not supported yet by midge"},
     {"plugin_opt_db x", "test.conf:1: 'plugin_opt_db' is not supported yet by midge"},
     {"auth_opt_db x", "test.conf:1: 'auth_opt_db' is not supported yet by midge"},
     {"auth_plugin x.so", "test.conf:1: 'auth_plugin' is not supported yet by midge"},
@@ -601,7 +601,7 @@ static void test_schema(void)
         if (o->type == CFG_T_ENUM)
             ASSERT_TRUE(o->enum_values && o->enum_values[0]);
     }
-    ASSERT_EQ_INT(supported, 36);
+    ASSERT_EQ_INT(supported, 50);
     ASSERT_EQ_INT(ignored, 7);
     ASSERT_TRUE(cfg_schema_find("listen", 6) == NULL);
     ASSERT_TRUE(cfg_schema_find("listenerx", 9) == NULL);
