@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/mqtt_codec.h"
+#include "tests/bench/bench_conns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -578,6 +579,8 @@ static void usage(FILE *f)
         "  --host ADDR        broker IPv4 address (127.0.0.1)\n"
         "  --port PORT        broker port (1883)\n"
         "  --scenario NAME    fan-in (4 pub -> 1 sub on a wildcard) | fan-out (1 pub -> 16 sub)\n"
+        "                     | latency (fan-in at 10k msg/s for 3 s) | idle | retained | conns\n"
+        "                     (see --scenario idle --help)\n"
         "  --pubs N --subs M  override the scenario's client counts\n"
         "  --qos 0|1|2        QoS of publish and subscription (0)\n"
         "  --messages N       messages per publisher (default 10000 unless --seconds)\n"
@@ -653,6 +656,13 @@ static void parse_args(struct opts *o, int argc, char **argv)
     if (strcmp(o->scenario, "fan-in") == 0) {
         o->pubs = 4;
         o->subs = 1;
+    } else if (strcmp(o->scenario, "latency") == 0) {
+        o->pubs = 4; /* fan-in paced at --rate (10k msg/s) for --seconds (3) */
+        o->subs = 1;
+        if (o->rate <= 0)
+            o->rate = 10000;
+        if (o->seconds <= 0 && o->messages == 0)
+            o->seconds = 3;
     } else if (strcmp(o->scenario, "fan-out") == 0) {
         o->pubs = 1;
         o->subs = 16;
@@ -681,6 +691,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (bench_conns_selected(argc, argv))
+        return bench_conns_main(argc, argv);
     struct bench b;
     memset(&b, 0, sizeof b);
     b.o = (struct opts){.host = "127.0.0.1",
