@@ -166,7 +166,7 @@ static void flush_one(struct conn *c)
     }
     bool need = buf_size(&c->out) > 0;
     if (!need)
-        buf_reset(&c->out, 16384); /* keep modest buffers, release big ones */
+        buf_reset(&c->out, 0); /* idle connections hold no output buffer */
     if (need != c->want_write && c->state != CONN_CLOSING) {
         c->want_write = need;
         unsigned ev = (c->reading ? PLAT_EV_READ : 0u) | (need ? PLAT_EV_WRITE : 0u);
