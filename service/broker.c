@@ -10,6 +10,7 @@
 #include "service/conn.h"
 #include "service/log.h"
 #include "service/log_topic.h"
+#include "service/out_pool.h"
 #include "service/retain.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
@@ -54,6 +55,7 @@ void broker_init(struct broker *b, struct cfg *c, const char *config_path, bool 
     b->retained = retain_new();
     b->rbuf_size = READ_BUF_SIZE;
     b->rbuf = xmalloc(b->rbuf_size);
+    b->out_pool = out_pool_new();
     b->next_msg_id = 1;
 }
 
@@ -194,5 +196,7 @@ void broker_cleanup(struct broker *b)
     hmap_cleanup(&b->sessions);
     free(b->matches);
     free(b->rbuf);
+    out_pool_free(b->out_pool);
+    b->out_pool = NULL;
     cfg_cleanup(&b->cfg);
 }

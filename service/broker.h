@@ -19,6 +19,7 @@
 struct auth;
 struct conn;
 struct log_topic;
+struct out_pool;
 struct session;
 struct sys_tree;
 
@@ -159,6 +160,7 @@ struct broker {
     struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
     struct auth *auth;           /* password_file users and cache (auth.c) */
     struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
+    struct out_pool *out_pool;   /* recycled output-buffer storage (out_pool.c) */
 };
 
 /* Lists ------------------------------------------------------------------------------ */
