@@ -60,6 +60,8 @@ struct client {
     uint32_t inflight;
     uint8_t *pid_used; /* 65536 flags: 1 awaiting PUBACK/PUBREC, 2 awaiting PUBCOMP */
     uint64_t next_due_ns;
+    char topic[96];   /* publish topic, formatted once */
+    int64_t min_seen; /* min_last_seen() at the start of the current burst */
     /* Subscriber side: one record per publisher. */
     struct seen *seen;
 };
@@ -91,6 +93,7 @@ struct bench {
     bool sending_done;
     uint64_t received;
     uint64_t pub_acked;
+    uint64_t rx_now_ns; /* time of the read being parsed: one clock read per read() */
 };
 
 #define HIST_LIN 1024u
@@ -231,7 +234,7 @@ static bool may_send(struct bench *b, struct client *c, uint64_t now)
     /* The end-to-end window is shared by the publishers feeding one subscriber, so the
      * broker never has to queue more than about e2e_window messages per subscriber. */
     uint32_t e2e = b->o.e2e_window / b->o.pubs;
-    if ((int64_t)c->next_seq - min_last_seen(b, c->id) > (int64_t)(e2e ? e2e : 1u))
+    if ((int64_t)c->next_seq - c->min_seen > (int64_t)(e2e ? e2e : 1u))
         return false;
     if (b->o.rate > 0 && now < c->next_due_ns)
         return false;
@@ -240,9 +243,8 @@ static bool may_send(struct bench *b, struct client *c, uint64_t now)
 
 static void publish_one(struct bench *b, struct client *c, uint64_t now)
 {
-    char topic[96];
+    const char *topic = c->topic;
     uint8_t payload[65536];
-    topic_of(b, c->id, topic, sizeof topic);
     memset(payload, 'x', b->o.size);
     put_u32(payload, MAGIC);
     put_u32(payload + 4, c->id);
@@ -309,7 +311,7 @@ static void on_publish(struct bench *b, struct client *c, const struct mqtt_publ
     uint32_t pub = get_u32(pb->payload + 4);
     if (pub >= b->o.pubs)
         return;
-    uint64_t now = now_ns();
+    uint64_t now = b->rx_now_ns;
     uint64_t ts = (uint64_t)get_u32(pb->payload + 12) << 32 | get_u32(pb->payload + 16);
     b->hist[hist_index(now > ts ? (now - ts) / 1000u : 0u)]++;
     seen_mark(&c->seen[pub], get_u32(pb->payload + 8));
@@ -410,6 +412,7 @@ static void on_readable(struct bench *b, struct client *c)
                 c->role == ROLE_PUB ? "publisher" : "subscriber", c->id);
         exit(2);
     }
+    b->rx_now_ns = now_ns();
     for (;;) {
         struct mqtt_header h;
         int rc = mqtt_codec_decode_header(buf_head(&c->in), buf_size(&c->in), &h);
@@ -506,6 +509,8 @@ static void loop(struct bench *b, bool pump, uint64_t deadline_ns)
             for (uint32_t i = 0; i < b->o.pubs; i++) {
                 struct client *c = &b->c[i];
                 uint32_t burst = 0;
+                /* Nothing is received during a burst, so the minimum holds for all of it. */
+                c->min_seen = min_last_seen(b, c->id);
                 while (burst < 256 && may_send(b, c, now)) {
                     publish_one(b, c, now);
                     burst++;
@@ -724,6 +729,7 @@ int main(int argc, char **argv)
         buf_init(&c->out);
         c->next_pid = 1;
         if (c->role == ROLE_PUB) {
+            topic_of(&b, c->id, c->topic, sizeof c->topic);
             c->pid_used = calloc(65536, 1);
             if (!c->pid_used)
                 die("calloc");
