@@ -502,6 +502,15 @@ static void disconnect_all(struct cbench *b)
     }
 }
 
+/* Disconnect every client, then free the client array and the epoll set. */
+static void teardown(struct cbench *b)
+{
+    disconnect_all(b);
+    free(b->c);
+    b->c = NULL;
+    close(b->ep);
+}
+
 /* Allocate n clients numbered from first_gid, and the epoll set. */
 static void setup(struct cbench *b, uint32_t first_gid, uint32_t n)
 {
@@ -546,7 +555,7 @@ static int run_idle(struct cbench *b)
            "= %.0f bytes per connection; all %u answered PINGREQ\n",
            n, secs, secs > 0 ? n / secs : 0, (unsigned long long)rss0, (unsigned long long)rss1,
            per, n);
-    disconnect_all(b);
+    teardown(b);
     return 0;
 }
 
@@ -605,9 +614,9 @@ static int run_retained(struct cbench *b)
            b->o.messages, (unsigned long long)rss0, (unsigned long long)rss1, per,
            (unsigned long long)b->uniq, secs, (unsigned long long)lost, (unsigned long long)b->dup);
     disconnect_all(b);
-    b->c = pubc;
-    disconnect_all(b);
     free(sub);
+    b->c = pubc;
+    teardown(b);
     free(b->seen);
     if (lost || b->dup) {
         fprintf(stderr, "midge-bench: FAIL: retained delivery lost %llu, dup %llu\n",
@@ -657,7 +666,7 @@ static void conns_worker(struct cbench *b, int go_fd, int res_fd)
     r.foreign = b->foreign;
     if (write(res_fd, &r, sizeof r) != (ssize_t)sizeof r)
         die("pipe");
-    disconnect_all(b);
+    teardown(b);
 }
 
 static int run_conns(struct cbench *b)
