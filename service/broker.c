@@ -11,6 +11,7 @@
 #include "service/conn.h"
 #include "service/log.h"
 #include "service/log_topic.h"
+#include "service/out_pool.h"
 #include "service/persist.h"
 #include "service/retain.h"
 #include "service/session.h"
@@ -57,6 +58,7 @@ void broker_init(struct broker *b, struct cfg *c, const char *config_path, bool 
     b->retained = retain_new();
     b->rbuf_size = READ_BUF_SIZE;
     b->rbuf = xmalloc(b->rbuf_size);
+    b->out_pool = out_pool_new();
     b->next_msg_id = 1;
 }
 
@@ -248,5 +250,7 @@ void broker_cleanup(struct broker *b)
     hmap_cleanup(&b->sessions);
     free(b->matches);
     free(b->rbuf);
+    out_pool_free(b->out_pool);
+    b->out_pool = NULL;
     cfg_cleanup(&b->cfg);
 }

@@ -20,6 +20,7 @@ struct auth;
 struct persist;
 struct conn;
 struct log_topic;
+struct out_pool;
 struct session;
 struct sys_tree;
 struct tls_conn;
@@ -168,6 +169,7 @@ struct broker {
     struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
     struct auth *auth;           /* password_file users and cache (auth.c) */
     struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
+    struct out_pool *out_pool;   /* recycled output-buffer storage (out_pool.c) */
     /* PSK keys of the TLS listeners; NULL when no listener uses TLS (service/tls.h). */
     struct tls_server *tls;
 
