@@ -8,6 +8,7 @@
 #include "common/mem.h"
 #include "service/auth.h"
 #include "service/conn.h"
+#include "service/ctl_server.h"
 #include "service/log.h"
 #include "service/retain.h"
 #include "service/session.h"
@@ -96,6 +97,9 @@ int broker_start(struct broker *b, plat_loop *loop)
     plat_timer_new(loop, on_expiry_timer, b, &b->expiry_timer);
     plat_timer_start(b->expiry_timer, 1000, 1000);
     sys_tree_start(b);
+    rc = ctl_server_start(b);
+    if (rc < 0)
+        return rc;
     log_notice("midge %s running", MIDGE_VERSION);
     return 0;
 }
@@ -103,6 +107,7 @@ int broker_start(struct broker *b, plat_loop *loop)
 void broker_stop(struct broker *b)
 {
     log_notice("midge shutting down");
+    ctl_server_stop(b);
     /* Connections first: closing publishes wills and reaping updates their listener,
      * so the listeners must outlive them. */
     conn_close_all(b);
@@ -175,6 +180,7 @@ void broker_reload(struct broker *b)
 
 void broker_cleanup(struct broker *b)
 {
+    ctl_server_stop(b);
     conn_close_all(b); /* before the listeners that the connections point to */
     conn_before_sleep(b);
     listener_close_all(b);
