@@ -88,6 +88,10 @@ int broker_start(struct broker *b, plat_loop *loop)
     int rc = auth_start(b, &d);
     if (rc < 0)
         return rc;
+    /* The control socket first: once MQTT clients can connect, so can midge-ctl. */
+    rc = ctl_server_start(b);
+    if (rc < 0)
+        return rc;
     rc = listener_open_all(b);
     if (rc < 0)
         return rc;
@@ -97,9 +101,6 @@ int broker_start(struct broker *b, plat_loop *loop)
     plat_timer_new(loop, on_expiry_timer, b, &b->expiry_timer);
     plat_timer_start(b->expiry_timer, 1000, 1000);
     sys_tree_start(b);
-    rc = ctl_server_start(b);
-    if (rc < 0)
-        return rc;
     log_notice("midge %s running", MIDGE_VERSION);
     return 0;
 }

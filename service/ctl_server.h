@@ -12,7 +12,8 @@
  * ctl_server_stop. A failure to open the endpoint is logged as a warning and the broker
  * runs without it (MQTT service matters more); the return value is 0 then too. Returns
  * an error only for an explicitly configured endpoint that cannot be created, so that a
- * misconfiguration is not silently ignored. Call after the listeners are open. */
+ * misconfiguration is not silently ignored. Called by broker_start before the MQTT
+ * listeners open, so that the endpoint is ready once clients can connect. */
 int ctl_server_start(struct broker *b);
 
 /* Close every control connection and the endpoint, free b->ctl; safe when

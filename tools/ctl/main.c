@@ -55,8 +55,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "midge-ctl: %s\n", d.msg[0] ? d.msg : err_str(rc));
         ctl_conn_close(&x.conn);
         /* The broker answered and said no (for example: not in the control group). */
-        return rc == ERR_REFUSED && strstr(d.msg, ": ") && !strstr(d.msg, path) ? CTL_EXIT_REFUSED
-                                                                                : CTL_EXIT_CONNECT;
+        return rc == ERR_AUTH ? CTL_EXIT_REFUSED : CTL_EXIT_CONNECT;
     }
     rc = fn(&x, argc - first, argv + first);
     ctl_conn_close(&x.conn);
