@@ -281,7 +281,7 @@ int cfg_doc_listener_set(struct cfg_doc *doc, uint16_t port, const char *address
         return 0; /* removing what is not there: nothing to do */
     size_t end = cfg_doc_block_end(doc, (size_t)start), last = (size_t)start;
     for (size_t i = (size_t)start + 1; i < end; i++)
-        if (doc->lines[i].kind == CFG_DOC_OPTION || doc->lines[i].kind == CFG_DOC_UNKNOWN)
+        if (is_block_option(&doc->lines[i]))
             last = i;
     char *s = format_line("", 0, o->name, value);
     insert_line(doc, last + 1, s);
