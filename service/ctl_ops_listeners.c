@@ -173,6 +173,9 @@ static int ledit_begin(struct ledit *e, struct ctl_client *cl, const cJSON *args
                                 e->version, d);
     if (rc < 0)
         return rc;
+    if (strlen(e->old_text) != e->old_len) /* the document could not keep them */
+        return err_set(d, ERR_INVAL, NULL, 0, "%s contains NUL bytes; edit it by hand",
+                       e->b->config_path);
     cfg_doc_parse(&e->doc, e->old_text, e->old_len);
     e->have_doc = true;
     return 0;
