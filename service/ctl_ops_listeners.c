@@ -288,8 +288,18 @@ int ctl_ops_listeners_add(struct ctl_client *cl, const cJSON *args, cJSON **resu
         rc = listener_open(e.b, lc, d);
     if (rc >= 0 && (rc = ledit_write(&e, cl, "added", d)) < 0)
         listener_close(e.b, e.sel.port, e.sel.address);
-    if (rc >= 0)
+    if (rc >= 0) {
         *result = ledit_result(&e, true);
+        cJSON *w = ctl_json_array();
+        if (e.b->cfg.local_only)
+            cJSON_AddItemToArray(
+                w, cJSON_CreateString("the broker runs in local-only mode (no listener was "
+                                      "configured): its loopback listeners stay open until "
+                                      "the next start, which opens only the configured "
+                                      "listeners and refuses anonymous clients unless "
+                                      "allow_anonymous is set"));
+        cJSON_AddItemToObject(*result, "warnings", w);
+    }
     ledit_cleanup(&e);
     return rc < 0 ? rc : 0;
 }

@@ -309,6 +309,7 @@ static void read_requests(struct ctl_client *cl)
                 break;
             }
             handle_frame(cl, line, len);
+            memset(line, 0, len); /* requests may carry passwords */
         }
         cl->partial_since_ms = ctl_framer_pending(&cl->in) ? cl->last_rx_ms : 0;
     }

@@ -75,6 +75,7 @@ int ctl_conn_call(struct ctl_conn *c, enum ctl_op op, cJSON *args, struct ctl_re
     size_t len = 0;
     char *frame = ctl_build_request(id, op, args, &len);
     int rc = write_all(c, frame, len, d);
+    memset(frame, 0, len); /* it may carry a password */
     free(frame);
     if (rc < 0) {
         /* A broker that refuses us answers once and closes, maybe before our request
