@@ -19,6 +19,7 @@
 struct auth;
 struct conn;
 struct ctl_server;
+struct log_topic;
 struct session;
 struct sys_tree;
 
@@ -156,9 +157,10 @@ struct broker {
     size_t rbuf_size;
     uint64_t start_ms;
     struct stats stats;
-    struct sys_tree *sys;   /* $SYS publication state (sys_tree.c) */
-    struct auth *auth;      /* password_file users and cache (auth.c) */
-    struct ctl_server *ctl; /* control socket (ctl_server.c); NULL when off */
+    struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
+    struct auth *auth;           /* password_file users and cache (auth.c) */
+    struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
+    struct ctl_server *ctl;      /* control socket (ctl_server.c); NULL when off */
     /* Save persistent state now (SIGUSR1 and the control socket's persist.save): 0 or an
      * error with the reason in *d; NULL = this build has no persistence. */
     int (*save)(struct broker *b, struct err_detail *d);
