@@ -8,6 +8,7 @@
 #include "common/mem.h"
 #include "service/auth.h"
 #include "service/conn.h"
+#include "service/ctl_server.h"
 #include "service/log.h"
 #include "service/retain.h"
 #include "service/session.h"
@@ -87,6 +88,10 @@ int broker_start(struct broker *b, plat_loop *loop)
     int rc = auth_start(b, &d);
     if (rc < 0)
         return rc;
+    /* The control socket first: once MQTT clients can connect, so can midge-ctl. */
+    rc = ctl_server_start(b);
+    if (rc < 0)
+        return rc;
     rc = listener_open_all(b);
     if (rc < 0)
         return rc;
@@ -103,6 +108,7 @@ int broker_start(struct broker *b, plat_loop *loop)
 void broker_stop(struct broker *b)
 {
     log_notice("midge shutting down");
+    ctl_server_stop(b);
     /* Connections first: closing publishes wills and reaping updates their listener,
      * so the listeners must outlive them. */
     conn_close_all(b);
@@ -175,6 +181,7 @@ void broker_reload(struct broker *b)
 
 void broker_cleanup(struct broker *b)
 {
+    ctl_server_stop(b);
     conn_close_all(b); /* before the listeners that the connections point to */
     conn_before_sleep(b);
     listener_close_all(b);

@@ -18,6 +18,7 @@
 
 struct auth;
 struct conn;
+struct ctl_server;
 struct session;
 struct sys_tree;
 
@@ -155,8 +156,12 @@ struct broker {
     size_t rbuf_size;
     uint64_t start_ms;
     struct stats stats;
-    struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
-    struct auth *auth;    /* password_file users and cache (auth.c) */
+    struct sys_tree *sys;   /* $SYS publication state (sys_tree.c) */
+    struct auth *auth;      /* password_file users and cache (auth.c) */
+    struct ctl_server *ctl; /* control socket (ctl_server.c); NULL when off */
+    /* Save persistent state now (SIGUSR1 and the control socket's persist.save): 0 or an
+     * error with the reason in *d; NULL = this build has no persistence. */
+    int (*save)(struct broker *b, struct err_detail *d);
 };
 
 /* Lists ------------------------------------------------------------------------------ */
@@ -209,6 +214,16 @@ uint64_t broker_next_msg_id(struct broker *b);
 int listener_open_all(struct broker *b);
 /* Close and free every listener (connections stay). */
 void listener_close_all(struct broker *b);
+/* Open one more listener (every address of lc, borrowed) while running; when one
+ * address fails the others opened for lc are closed again. Returns 0 or the error with
+ * the reason in *d. */
+int listener_open(struct broker *b, const struct cfg_listener *lc, struct err_detail *d);
+/* Whether l is a socket of the listener with port and bind_address (NULL or "" = all
+ * interfaces). */
+bool listener_matches(const struct listener *l, uint16_t port, const char *bind_address);
+/* Close every socket of the listener with port and bind_address, after closing the
+ * connections accepted on it (wills are published). Returns the sockets closed. */
+size_t listener_close(struct broker *b, uint16_t port, const char *bind_address);
 /* Called when a connection of lst closes: resumes a paused accept. */
 void listener_conn_closed(struct listener *lst);
 

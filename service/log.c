@@ -22,12 +22,22 @@ static struct {
     char *ts_format;
     plat_file *file;
     bool syslog_open;
+    log_tap_fn tap;
+    void *tap_ud;
 } g_log = {CFG_LOG_DEST_STDERR,
            CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO,
            true,
            NULL,
            NULL,
-           false};
+           false,
+           NULL,
+           NULL};
+
+void log_set_tap(log_tap_fn fn, void *ud)
+{
+    g_log.tap = fn;
+    g_log.tap_ud = ud;
+}
 
 static unsigned class_bit(enum log_class cls)
 {
@@ -134,4 +144,6 @@ void log_write(enum log_class cls, const char *fmt, ...)
     }
     if (g_log.dest & CFG_LOG_DEST_SYSLOG)
         plat_log_syslog(syslog_level(cls), line + off);
+    if (g_log.tap)
+        g_log.tap(g_log.tap_ud, cls, line + off);
 }

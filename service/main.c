@@ -123,10 +123,18 @@ static void on_reload(void *ud)
     broker_reload(ud);
 }
 
+/* The broker's save hook (SIGUSR1 and the control socket's persist.save). */
+static int save_now(struct broker *b, struct err_detail *d)
+{
+    (void)b;
+    return err_set(d, ERR_NOTSUP, NULL, 0, "persistence is not enabled in this build");
+}
+
 static void on_save(void *ud)
 {
-    (void)ud;
-    log_notice("save requested: persistence is not enabled in this build");
+    struct err_detail d = {{0}, {0}, 0};
+    if (save_now(ud, &d) < 0)
+        log_notice("save requested: %s", d.msg);
 }
 
 static void on_cleanup(void *ud)
@@ -161,6 +169,7 @@ int main(int argc, char **argv)
     if (!b)
         return 1;
     broker_init(b, &c, a.config, a.verbose, a.ports, a.n_ports);
+    b->save = save_now;
     const struct plat_service_ops ops = {on_start, on_stop, on_reload, on_save, NULL, on_cleanup};
     const struct plat_service_opts opts = {a.daemonize, b->cfg.pid_file};
     rc = plat_service_main(&ops, &opts, b);
