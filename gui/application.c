@@ -187,6 +187,13 @@ MidgeApplication *midge_application_new(void)
                         G_APPLICATION_NON_UNIQUE, NULL);
 }
 
+void midge_application_set_socket_path(MidgeApplication *self, const char *path)
+{
+    g_return_if_fail(MIDGE_IS_APPLICATION(self));
+    g_free(self->socket_path);
+    self->socket_path = g_strdup(path);
+}
+
 MidgeControlClient *midge_application_get_client(MidgeApplication *self)
 {
     g_return_val_if_fail(MIDGE_IS_APPLICATION(self), NULL);

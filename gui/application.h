@@ -18,6 +18,10 @@ G_DECLARE_FINAL_TYPE(MidgeApplication, midge_application, MIDGE, APPLICATION, Gt
 /* A new application (caller owns it); run it with g_application_run. */
 MidgeApplication *midge_application_new(void);
 
+/* Use path (borrowed, copied) as the control socket instead of the default; call before
+ * the application starts (tests run the app in-process without a command line). */
+void midge_application_set_socket_path(MidgeApplication *self, const char *path);
+
 /* The control client and stats model (borrowed; valid after startup). */
 MidgeControlClient *midge_application_get_client(MidgeApplication *self);
 MidgeStatsModel *midge_application_get_stats(MidgeApplication *self);

@@ -117,21 +117,38 @@ void midge_clients_page_kick_selected(MidgeClientsPage *self)
                                     on_kick_reply, self);
 }
 
+/* Find the row of client id. */
+static gboolean find_row(MidgeClientsPage *self, const char *id, GtkTreeIter *it)
+{
+    GtkTreeModel *m = GTK_TREE_MODEL(self->store);
+    for (gboolean ok = gtk_tree_model_get_iter_first(m, it); ok;
+         ok = gtk_tree_model_iter_next(m, it)) {
+        g_autofree char *v = NULL;
+        gtk_tree_model_get(m, it, COL_ID, &v, -1);
+        if (g_strcmp0(v, id) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean midge_clients_page_select(MidgeClientsPage *self, const char *id)
 {
     g_return_val_if_fail(MIDGE_IS_CLIENTS_PAGE(self), FALSE);
     GtkTreeIter it;
-    GtkTreeModel *m = GTK_TREE_MODEL(self->store);
-    for (gboolean ok = gtk_tree_model_get_iter_first(m, &it); ok;
-         ok = gtk_tree_model_iter_next(m, &it)) {
-        g_autofree char *v = NULL;
-        gtk_tree_model_get(m, &it, COL_ID, &v, -1);
-        if (g_strcmp0(v, id) == 0) {
-            gtk_tree_selection_select_iter(gtk_tree_view_get_selection(self->view), &it);
-            return TRUE;
-        }
-    }
-    return FALSE;
+    if (!find_row(self, id, &it))
+        return FALSE;
+    gtk_tree_selection_select_iter(gtk_tree_view_get_selection(self->view), &it);
+    return TRUE;
+}
+
+char *midge_clients_page_dup_address(MidgeClientsPage *self, const char *id)
+{
+    g_return_val_if_fail(MIDGE_IS_CLIENTS_PAGE(self), NULL);
+    GtkTreeIter it;
+    char *addr = NULL;
+    if (find_row(self, id, &it))
+        gtk_tree_model_get(GTK_TREE_MODEL(self->store), &it, COL_ADDR, &addr, -1);
+    return addr;
 }
 
 guint midge_clients_page_get_count(MidgeClientsPage *self)

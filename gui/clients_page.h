@@ -26,6 +26,9 @@ void midge_clients_page_kick_selected(MidgeClientsPage *self);
 /* Select the client with id; FALSE if it is not listed. */
 gboolean midge_clients_page_select(MidgeClientsPage *self, const char *id);
 
+/* The address column of client id (caller frees), or NULL if it is not listed. */
+char *midge_clients_page_dup_address(MidgeClientsPage *self, const char *id);
+
 /* Number of rows shown. */
 guint midge_clients_page_get_count(MidgeClientsPage *self);
 

@@ -15,6 +15,7 @@ struct _MidgeMainWindow {
     GtkInfoBar *info_bar;
     GtkLabel *info_label, *status_label;
     GtkImage *status_icon;
+    GtkWidget *refresh_button, *about_button;
     MidgeDashboardPage *dashboard_page;
     MidgeListenersPage *listeners_page;
     MidgeUsersPage *users_page;
@@ -171,6 +172,8 @@ static void midge_main_window_class_init(MidgeMainWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, MidgeMainWindow, info_label);
     gtk_widget_class_bind_template_child(wc, MidgeMainWindow, status_label);
     gtk_widget_class_bind_template_child(wc, MidgeMainWindow, status_icon);
+    gtk_widget_class_bind_template_child(wc, MidgeMainWindow, refresh_button);
+    gtk_widget_class_bind_template_child(wc, MidgeMainWindow, about_button);
     gtk_widget_class_bind_template_child(wc, MidgeMainWindow, dashboard_page);
     gtk_widget_class_bind_template_child(wc, MidgeMainWindow, listeners_page);
     gtk_widget_class_bind_template_child(wc, MidgeMainWindow, users_page);
