@@ -75,8 +75,8 @@ static void act_about(GSimpleAction *a, GVariant *p, gpointer app)
     (void)a;
     (void)p;
     static const char *authors[] = {"The midge developers", NULL};
-    gtk_show_about_dialog(gtk_application_get_active_window(GTK_APPLICATION(app)),
-                          "program-name", "midge Admin", "version", MIDGE_VERSION, "comments",
+    gtk_show_about_dialog(gtk_application_get_active_window(GTK_APPLICATION(app)), "program-name",
+                          "midge Admin", "version", MIDGE_VERSION, "comments",
                           "Monitor and configure the local midge MQTT broker.", "logo-icon-name",
                           "midge-admin", "license-type", GTK_LICENSE_MIT_X11, "authors", authors,
                           "website", "https://github.com/midge-mqtt/midge", NULL);
@@ -108,14 +108,13 @@ static void midge_application_startup(GApplication *app)
 {
     MidgeApplication *self = MIDGE_APPLICATION(app);
     G_APPLICATION_CLASS(midge_application_parent_class)->startup(app);
-    g_autofree char *path = self->socket_path ? g_strdup(self->socket_path)
-                                              : midge_application_default_socket();
+    g_autofree char *path =
+        self->socket_path ? g_strdup(self->socket_path) : midge_application_default_socket();
     self->client = midge_control_client_new(path);
     self->stats = midge_stats_model_new();
     g_signal_connect_object(self->client, "stats-received", G_CALLBACK(on_stats), self, 0);
     g_signal_connect_object(self->client, "disconnected", G_CALLBACK(on_disconnected), self, 0);
-    g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions),
-                                    app);
+    g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions), app);
     set_accels(GTK_APPLICATION(app));
     gtk_window_set_default_icon_name("midge-admin");
 }
@@ -125,8 +124,8 @@ static gboolean take_screenshot(gpointer data)
     MidgeApplication *self = data;
     GtkWindow *win = gtk_application_get_active_window(GTK_APPLICATION(self));
     g_autoptr(GError) err = NULL;
-    if (win && !midge_main_window_save_screenshot(MIDGE_MAIN_WINDOW(win), self->screenshot_file,
-                                                  &err))
+    if (win &&
+        !midge_main_window_save_screenshot(MIDGE_MAIN_WINDOW(win), self->screenshot_file, &err))
         g_printerr("midge-admin: %s\n", err->message);
     g_application_quit(G_APPLICATION(self));
     return G_SOURCE_REMOVE;

@@ -5,8 +5,17 @@
 #include "gui/page_util.h"
 #include "gui/resources.h"
 
-enum { COL_ID, COL_ADDR, COL_USER, COL_PROTO, COL_LISTENER, COL_SINCE, COL_SUBS, COL_QUEUED,
-       COL_INFLIGHT };
+enum {
+    COL_ID,
+    COL_ADDR,
+    COL_USER,
+    COL_PROTO,
+    COL_LISTENER,
+    COL_SINCE,
+    COL_SUBS,
+    COL_QUEUED,
+    COL_INFLIGHT
+};
 
 struct _MidgeClientsPage {
     GtkBox parent_instance;
@@ -42,8 +51,7 @@ static const char *protocol_name(gint64 level)
 /* Append one client object of a clients.list result. */
 static void add_row(MidgeClientsPage *self, const cJSON *c)
 {
-    g_autoptr(GDateTime) t =
-        g_date_time_new_from_unix_local(num(c, "connected_since_ms") / 1000);
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_local(num(c, "connected_since_ms") / 1000);
     g_autofree char *since = t ? g_date_time_format(t, "%Y-%m-%d %H:%M:%S") : g_strdup("?");
     gtk_list_store_insert_with_values(
         self->store, NULL, -1, COL_ID, str_or(c, "id", ""), COL_ADDR, str_or(c, "address", ""),
@@ -72,10 +80,10 @@ static void on_list_reply(GObject *src, GAsyncResult *res, gpointer data)
             add_row(self, c);
     }
     gint64 total = num(result, "total");
-    g_autofree char *count = g_strdup_printf(
-        g_dngettext(NULL, "%" G_GINT64_FORMAT " connected client",
-                    "%" G_GINT64_FORMAT " connected clients", (gulong)total),
-        total);
+    g_autofree char *count =
+        g_strdup_printf(g_dngettext(NULL, "%" G_GINT64_FORMAT " connected client",
+                                    "%" G_GINT64_FORMAT " connected clients", (gulong)total),
+                        total);
     gtk_label_set_text(self->count_label, count);
     cJSON_Delete(result);
 }

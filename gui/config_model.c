@@ -18,7 +18,7 @@ struct _MidgeConfigModel {
 };
 
 G_DEFINE_TYPE(MidgeConfigModel, midge_config_model, G_TYPE_OBJECT)
-G_DEFINE_QUARK(midge-config-error-quark, midge_config_error)
+G_DEFINE_QUARK(midge - config - error - quark, midge_config_error)
 
 enum { SIG_LISTENERS, SIG_USERS, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -129,8 +129,8 @@ gboolean midge_config_validate_listener(const MidgeListenerSpec *s, GError **err
     return check_tls(s, error);
 }
 
-gboolean midge_config_validate_user(const char *name, const char *password,
-                                    const char *repeat, GError **error)
+gboolean midge_config_validate_user(const char *name, const char *password, const char *repeat,
+                                    GError **error)
 {
     if (!is_set(name))
         return fail(error, "Enter a user name.");
@@ -243,8 +243,7 @@ gboolean midge_config_model_load_listeners(MidgeConfigModel *self, const cJSON *
     return TRUE;
 }
 
-gboolean midge_config_model_load_users(MidgeConfigModel *self, const cJSON *result,
-                                       GError **error)
+gboolean midge_config_model_load_users(MidgeConfigModel *self, const cJSON *result, GError **error)
 {
     g_return_val_if_fail(MIDGE_IS_CONFIG_MODEL(self), FALSE);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(result, "users");
@@ -361,15 +360,13 @@ cJSON *midge_config_model_listener_set_args(MidgeConfigModel *self, const MidgeL
     return a;
 }
 
-cJSON *midge_config_model_listener_remove_args(MidgeConfigModel *self,
-                                               const MidgeListenerSpec *s)
+cJSON *midge_config_model_listener_remove_args(MidgeConfigModel *self, const MidgeListenerSpec *s)
 {
     g_return_val_if_fail(MIDGE_IS_CONFIG_MODEL(self), NULL);
     return listener_key(self, s);
 }
 
-cJSON *midge_config_model_user_args(MidgeConfigModel *self, const char *name,
-                                    const char *password)
+cJSON *midge_config_model_user_args(MidgeConfigModel *self, const char *name, const char *password)
 {
     g_return_val_if_fail(MIDGE_IS_CONFIG_MODEL(self), NULL);
     cJSON *a = ctl_json_object();
@@ -395,8 +392,8 @@ static void midge_config_model_class_init(MidgeConfigModelClass *klass)
     G_OBJECT_CLASS(klass)->finalize = midge_config_model_finalize;
     signals[SIG_LISTENERS] = g_signal_new("listeners-changed", G_TYPE_FROM_CLASS(klass),
                                           G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
-    signals[SIG_USERS] = g_signal_new("users-changed", G_TYPE_FROM_CLASS(klass),
-                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+    signals[SIG_USERS] = g_signal_new("users-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void midge_config_model_init(MidgeConfigModel *self)

@@ -24,8 +24,8 @@ typedef struct {
     gint64 max_connections; /* -1 = unlimited */
     char *mount_point;
     char *certfile, *keyfile, *cafile; /* TLS; certfile + keyfile turn it on */
-    gint64 connections;     /* live connections (read-only, from the broker) */
-    char *source;           /* "file:line" of the block (read-only) */
+    gint64 connections;                /* live connections (read-only, from the broker) */
+    char *source;                      /* "file:line" of the block (read-only) */
 } MidgeListenerSpec;
 
 /* A zeroed spec with the schema defaults (port 1883, no limit); free with _free. */
@@ -45,8 +45,8 @@ gboolean midge_config_validate_listener(const MidgeListenerSpec *s, GError **err
 
 /* Check a new user's name and password pair: name non-empty valid UTF-8 without ':' or
  * control characters, password non-empty, both entries equal. */
-gboolean midge_config_validate_user(const char *name, const char *password,
-                                    const char *repeat, GError **error);
+gboolean midge_config_validate_user(const char *name, const char *password, const char *repeat,
+                                    GError **error);
 
 /* Password strength from 0 (empty) to 4 (strong): length and character classes. */
 guint midge_config_password_strength(const char *password);
@@ -66,8 +66,7 @@ gboolean midge_config_model_load_listeners(MidgeConfigModel *self, const cJSON *
                                            GError **error);
 
 /* Replace the users with a users.list result (borrowed); as above. */
-gboolean midge_config_model_load_users(MidgeConfigModel *self, const cJSON *result,
-                                       GError **error);
+gboolean midge_config_model_load_users(MidgeConfigModel *self, const cJSON *result, GError **error);
 
 /* Store the new file version of an edit's result (borrowed) without reloading. */
 void midge_config_model_note_config_version(MidgeConfigModel *self, const cJSON *result);
@@ -86,13 +85,11 @@ const char *midge_config_model_get_users_version(MidgeConfigModel *self);
 cJSON *midge_config_model_listener_add_args(MidgeConfigModel *self, const MidgeListenerSpec *s);
 cJSON *midge_config_model_listener_set_args(MidgeConfigModel *self, const MidgeListenerSpec *old,
                                             const MidgeListenerSpec *s);
-cJSON *midge_config_model_listener_remove_args(MidgeConfigModel *self,
-                                               const MidgeListenerSpec *s);
+cJSON *midge_config_model_listener_remove_args(MidgeConfigModel *self, const MidgeListenerSpec *s);
 
 /* Arguments (caller owns them) for users.add / users.passwd (password borrowed, copied
  * into the JSON only) and users.remove, with the current password-file version. */
-cJSON *midge_config_model_user_args(MidgeConfigModel *self, const char *name,
-                                    const char *password);
+cJSON *midge_config_model_user_args(MidgeConfigModel *self, const char *name, const char *password);
 
 G_END_DECLS
 

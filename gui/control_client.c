@@ -15,8 +15,8 @@ struct link {
     GSocketConnection *conn;
     GCancellable *cancel;
     struct ctl_framer framer;
-    GQueue out;     /* GBytes frames not yet written */
-    GBytes *cur;    /* the frame being written */
+    GQueue out;          /* GBytes frames not yet written */
+    GBytes *cur;         /* the frame being written */
     GHashTable *pending; /* GUINT_TO_POINTER(id) -> GTask */
     char rbuf[READ_CHUNK];
 };
@@ -34,7 +34,7 @@ struct _MidgeControlClient {
 };
 
 G_DEFINE_TYPE(MidgeControlClient, midge_control_client, G_TYPE_OBJECT)
-G_DEFINE_QUARK(midge-control-error-quark, midge_control_error)
+G_DEFINE_QUARK(midge - control - error - quark, midge_control_error)
 
 enum { SIG_CONNECTED, SIG_DISCONNECTED, SIG_STATS, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -149,9 +149,8 @@ static void link_write_next(struct link *l)
         return;
     gsize len;
     const void *data = g_bytes_get_data(l->cur, &len);
-    g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(l->conn)), data,
-                                    len, G_PRIORITY_DEFAULT, l->cancel, on_written,
-                                    link_ref(l));
+    g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(l->conn)), data, len,
+                                    G_PRIORITY_DEFAULT, l->cancel, on_written, link_ref(l));
 }
 
 /* Send op on l and remember task (owned by the table) for the reply. */
@@ -264,8 +263,7 @@ static void on_read(GObject *src, GAsyncResult *res, gpointer data)
 static void link_read(struct link *l)
 {
     g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(l->conn)), l->rbuf,
-                              sizeof l->rbuf, G_PRIORITY_DEFAULT, l->cancel, on_read,
-                              link_ref(l));
+                              sizeof l->rbuf, G_PRIORITY_DEFAULT, l->cancel, on_read, link_ref(l));
 }
 
 static void on_stats_reply(GObject *src, GAsyncResult *res, gpointer data)
@@ -457,14 +455,13 @@ static void midge_control_client_class_init(MidgeControlClientClass *klass)
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     oc->dispose = midge_control_client_dispose;
     oc->finalize = midge_control_client_finalize;
-    signals[SIG_CONNECTED] = g_signal_new("connected", G_TYPE_FROM_CLASS(klass),
-                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+    signals[SIG_CONNECTED] = g_signal_new("connected", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
     signals[SIG_DISCONNECTED] =
         g_signal_new("disconnected", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-    signals[SIG_STATS] = g_signal_new("stats-received", G_TYPE_FROM_CLASS(klass),
-                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                      G_TYPE_POINTER);
+    signals[SIG_STATS] = g_signal_new("stats-received", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void midge_control_client_init(MidgeControlClient *self)

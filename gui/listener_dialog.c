@@ -123,8 +123,8 @@ GtkWidget *midge_listener_dialog_new(GtkWindow *parent, const MidgeListenerSpec 
         load_spec(self, initial);
         gtk_widget_set_sensitive(GTK_WIDGET(self->port_spin), FALSE);
         gtk_widget_set_sensitive(GTK_WIDGET(self->address_entry), FALSE);
-        g_autofree char *title = g_strdup_printf("Edit listener on port %" G_GINT64_FORMAT,
-                                                 initial->port);
+        g_autofree char *title =
+            g_strdup_printf("Edit listener on port %" G_GINT64_FORMAT, initial->port);
         gtk_window_set_title(GTK_WINDOW(self), title);
     }
     return GTK_WIDGET(self);

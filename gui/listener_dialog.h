@@ -12,8 +12,7 @@
 G_BEGIN_DECLS
 
 #define MIDGE_TYPE_LISTENER_DIALOG (midge_listener_dialog_get_type())
-G_DECLARE_FINAL_TYPE(MidgeListenerDialog, midge_listener_dialog, MIDGE, LISTENER_DIALOG,
-                     GtkDialog)
+G_DECLARE_FINAL_TYPE(MidgeListenerDialog, midge_listener_dialog, MIDGE, LISTENER_DIALOG, GtkDialog)
 
 /* A new dialog over parent (may be NULL). With initial (borrowed) it edits that listener
  * (port and address are then fixed, as they identify it); without, it adds one. */

@@ -41,15 +41,15 @@ static void on_listeners_changed(MidgeConfigModel *model, MidgeListenersPage *se
         g_autofree char *max = s->max_connections < 0
                                    ? g_strdup("unlimited")
                                    : g_strdup_printf("%" G_GINT64_FORMAT, s->max_connections);
-        gtk_list_store_insert_with_values(
-            self->store, NULL, -1, COL_PORT, s->port, COL_ADDRESS,
-            s->address ? s->address : "all interfaces", COL_TLS,
-            midge_listener_spec_has_tls(s) ? "yes" : "no", COL_MAX, max, COL_MOUNT,
-            s->mount_point ? s->mount_point : "", COL_CONNS, s->connections, COL_SOURCE,
-            s->source ? s->source : "built in", -1);
+        gtk_list_store_insert_with_values(self->store, NULL, -1, COL_PORT, s->port, COL_ADDRESS,
+                                          s->address ? s->address : "all interfaces", COL_TLS,
+                                          midge_listener_spec_has_tls(s) ? "yes" : "no", COL_MAX,
+                                          max, COL_MOUNT, s->mount_point ? s->mount_point : "",
+                                          COL_CONNS, s->connections, COL_SOURCE,
+                                          s->source ? s->source : "built in", -1);
     }
-    g_autofree char *count = g_strdup_printf(
-        g_dngettext(NULL, "%u listener", "%u listeners", list->len), list->len);
+    g_autofree char *count =
+        g_strdup_printf(g_dngettext(NULL, "%u listener", "%u listeners", list->len), list->len);
     gtk_label_set_text(self->count_label, count);
 }
 
@@ -198,8 +198,8 @@ void midge_listeners_page_remove_selected(MidgeListenersPage *self)
     if (!s)
         return;
     MidgeListenerSpec *copy = midge_listener_spec_copy(s);
-    g_autofree char *q = g_strdup_printf("Remove the listener on port %" G_GINT64_FORMAT "?",
-                                         s->port);
+    g_autofree char *q =
+        g_strdup_printf("Remove the listener on port %" G_GINT64_FORMAT "?", s->port);
     open_dialog(self, midge_confirm_dialog_new(GTK_WIDGET(self), q,
                                                "The broker stops accepting on it at once, "
                                                "closes its clients and removes it from the "

@@ -15,15 +15,21 @@ static const struct chart_def {
     MidgeSeries series[MIDGE_GRAPH_MAX_SERIES];
     const char *names[MIDGE_GRAPH_MAX_SERIES];
 } charts[] = {
-    [MIDGE_CHART_MESSAGES] = {"Messages per second", MIDGE_UNIT_PER_SEC, 2,
+    [MIDGE_CHART_MESSAGES] = {"Messages per second",
+                              MIDGE_UNIT_PER_SEC,
+                              2,
                               {MIDGE_SERIES_MSGS_RX, MIDGE_SERIES_MSGS_TX},
                               {"Received", "Sent"}},
-    [MIDGE_CHART_BYTES] = {"Bytes per second", MIDGE_UNIT_BYTES_SEC, 2,
+    [MIDGE_CHART_BYTES] = {"Bytes per second",
+                           MIDGE_UNIT_BYTES_SEC,
+                           2,
                            {MIDGE_SERIES_BYTES_RX, MIDGE_SERIES_BYTES_TX},
                            {"Received", "Sent"}},
-    [MIDGE_CHART_CLIENTS] = {"Connected clients", MIDGE_UNIT_COUNT, 1,
-                             {MIDGE_SERIES_CLIENTS}, {"Clients"}},
-    [MIDGE_CHART_STORE] = {"Subscriptions and retained messages", MIDGE_UNIT_COUNT, 2,
+    [MIDGE_CHART_CLIENTS] =
+        {"Connected clients", MIDGE_UNIT_COUNT, 1, {MIDGE_SERIES_CLIENTS}, {"Clients"}},
+    [MIDGE_CHART_STORE] = {"Subscriptions and retained messages",
+                           MIDGE_UNIT_COUNT,
+                           2,
                            {MIDGE_SERIES_SUBS, MIDGE_SERIES_RETAINED},
                            {"Subscriptions", "Retained"}},
     [MIDGE_CHART_HEAP] = {"Heap in use", MIDGE_UNIT_BYTES, 1, {MIDGE_SERIES_HEAP}, {"Heap"}},
@@ -64,8 +70,11 @@ guint midge_load_graph_collect(MidgeLoadGraph *self, double now_s, MidgeGraphDat
     g_return_val_if_fail(MIDGE_IS_LOAD_GRAPH(self), 0);
     const struct chart_def *c = &charts[self->chart];
     guint visible = 0;
-    *d = (MidgeGraphData){.title = c->title, .unit = c->unit, .now_s = now_s,
-                          .window_s = self->window_s, .n_series = c->n};
+    *d = (MidgeGraphData){.title = c->title,
+                          .unit = c->unit,
+                          .now_s = now_s,
+                          .window_s = self->window_s,
+                          .n_series = c->n};
     for (size_t k = 0; k < c->n; k++) {
         MidgeGraphSeries *s = &d->series[k];
         s->name = c->names[k];
@@ -159,8 +168,7 @@ static void midge_load_graph_set_property(GObject *obj, guint id, const GValue *
     }
 }
 
-static void midge_load_graph_get_property(GObject *obj, guint id, GValue *value,
-                                          GParamSpec *pspec)
+static void midge_load_graph_get_property(GObject *obj, guint id, GValue *value, GParamSpec *pspec)
 {
     MidgeLoadGraph *self = MIDGE_LOAD_GRAPH(obj);
     switch (id) {
@@ -204,15 +212,15 @@ static void midge_load_graph_class_init(MidgeLoadGraphClass *klass)
     oc->dispose = midge_load_graph_dispose;
     oc->finalize = midge_load_graph_finalize;
     wc->draw = midge_load_graph_draw;
-    props[PROP_MODEL] = g_param_spec_object("model", "Model", "The statistics model",
-                                            MIDGE_TYPE_STATS_MODEL,
-                                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-    props[PROP_CHART] = g_param_spec_enum("chart", "Chart", "What the graph shows",
-                                          MIDGE_TYPE_CHART, MIDGE_CHART_MESSAGES,
-                                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-    props[PROP_WINDOW] = g_param_spec_uint("window", "Window", "Time window in seconds", 10,
-                                           24 * 3600, 60,
-                                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    props[PROP_MODEL] =
+        g_param_spec_object("model", "Model", "The statistics model", MIDGE_TYPE_STATS_MODEL,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    props[PROP_CHART] =
+        g_param_spec_enum("chart", "Chart", "What the graph shows", MIDGE_TYPE_CHART,
+                          MIDGE_CHART_MESSAGES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+    props[PROP_WINDOW] =
+        g_param_spec_uint("window", "Window", "Time window in seconds", 10, 24 * 3600, 60,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
     g_object_class_install_properties(oc, N_PROPS, props);
     gtk_widget_class_set_template_from_resource(wc, "/org/midge/admin/load_graph.ui");
 }

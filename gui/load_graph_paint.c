@@ -124,8 +124,8 @@ static double paint_value_axis(cairo_t *cr, const MidgeGraphData *d, double px, 
     return ymax;
 }
 
-static void paint_time_axis(cairo_t *cr, const MidgeGraphData *d, double px, double py,
-                            double pw, double ph)
+static void paint_time_axis(cairo_t *cr, const MidgeGraphData *d, double px, double py, double pw,
+                            double ph)
 {
     double step = midge_load_graph_time_step(d->window_s);
     char label[32];
@@ -141,8 +141,8 @@ static void paint_time_axis(cairo_t *cr, const MidgeGraphData *d, double px, dou
     }
 }
 
-static void paint_series(cairo_t *cr, const MidgeGraphSeries *s, double px, double py,
-                         double pw, double ph, double t0, double window_s, double ymax)
+static void paint_series(cairo_t *cr, const MidgeGraphSeries *s, double px, double py, double pw,
+                         double ph, double t0, double window_s, double ymax)
 {
     gboolean pen_down = FALSE;
     cairo_set_source_rgb(cr, s->rgb[0], s->rgb[1], s->rgb[2]);

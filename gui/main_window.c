@@ -25,8 +25,7 @@ struct _MidgeMainWindow {
 
 G_DEFINE_TYPE(MidgeMainWindow, midge_main_window, GTK_TYPE_APPLICATION_WINDOW)
 
-void midge_main_window_show_message(MidgeMainWindow *self, GtkMessageType type,
-                                    const char *text)
+void midge_main_window_show_message(MidgeMainWindow *self, GtkMessageType type, const char *text)
 {
     g_return_if_fail(MIDGE_IS_MAIN_WINDOW(self));
     gtk_info_bar_set_message_type(self->info_bar, type);
@@ -105,8 +104,7 @@ static void on_connected(MidgeControlClient *client, MidgeMainWindow *self)
     refresh_visible(self);
 }
 
-static void on_disconnected(MidgeControlClient *client, const char *reason,
-                            MidgeMainWindow *self)
+static void on_disconnected(MidgeControlClient *client, const char *reason, MidgeMainWindow *self)
 {
     g_autofree char *text = g_strdup_printf("Not connected to %s: %s (retrying)",
                                             midge_control_client_get_path(client), reason);
@@ -131,8 +129,7 @@ static const GActionEntry win_actions[] = {
     {"refresh", act_refresh, NULL, NULL, NULL, {0}},
 };
 
-gboolean midge_main_window_save_screenshot(MidgeMainWindow *self, const char *path,
-                                           GError **error)
+gboolean midge_main_window_save_screenshot(MidgeMainWindow *self, const char *path, GError **error)
 {
     g_return_val_if_fail(MIDGE_IS_MAIN_WINDOW(self), FALSE);
     GdkWindow *gw = gtk_widget_get_window(GTK_WIDGET(self));
@@ -141,8 +138,8 @@ gboolean midge_main_window_save_screenshot(MidgeMainWindow *self, const char *pa
         return FALSE;
     }
     /* read back from the server: gtk_widget_draw misses GtkTreeView's header windows */
-    g_autoptr(GdkPixbuf) pb = gdk_pixbuf_get_from_window(gw, 0, 0, gdk_window_get_width(gw),
-                                                         gdk_window_get_height(gw));
+    g_autoptr(GdkPixbuf) pb =
+        gdk_pixbuf_get_from_window(gw, 0, 0, gdk_window_get_width(gw), gdk_window_get_height(gw));
     if (!pb) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot read the window");
         return FALSE;

@@ -12,8 +12,7 @@
 G_BEGIN_DECLS
 
 #define MIDGE_TYPE_MAIN_WINDOW (midge_main_window_get_type())
-G_DECLARE_FINAL_TYPE(MidgeMainWindow, midge_main_window, MIDGE, MAIN_WINDOW,
-                     GtkApplicationWindow)
+G_DECLARE_FINAL_TYPE(MidgeMainWindow, midge_main_window, MIDGE, MAIN_WINDOW, GtkApplicationWindow)
 
 /* A new window of app (borrowed) showing app's client and stats model. */
 GtkWidget *midge_main_window_new(MidgeApplication *app);
@@ -23,16 +22,14 @@ GtkWidget *midge_main_window_new(MidgeApplication *app);
 void midge_main_window_show_page(MidgeMainWindow *self, const char *name);
 
 /* Show text (borrowed) in the info bar with type (GTK_MESSAGE_ERROR, ...). */
-void midge_main_window_show_message(MidgeMainWindow *self, GtkMessageType type,
-                                    const char *text);
+void midge_main_window_show_message(MidgeMainWindow *self, GtkMessageType type, const char *text);
 
 /* Re-read the visible page from the broker, or reconnect now when disconnected (F5). */
 void midge_main_window_refresh(MidgeMainWindow *self);
 
 /* Save what the X server shows of the window as PNG at path. Returns FALSE with *error
  * set when the window is not mapped or the file cannot be written. */
-gboolean midge_main_window_save_screenshot(MidgeMainWindow *self, const char *path,
-                                           GError **error);
+gboolean midge_main_window_save_screenshot(MidgeMainWindow *self, const char *path, GError **error);
 
 G_END_DECLS
 

@@ -63,8 +63,8 @@ static void midge_stats_model_class_init(MidgeStatsModelClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = midge_stats_model_finalize;
     /* Emitted after every push; the graphs redraw on it. */
-    signals[SIG_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
-                                        0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+    signals[SIG_CHANGED] = g_signal_new("changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                        NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void midge_stats_model_init(MidgeStatsModel *self)
@@ -124,8 +124,8 @@ guint midge_stats_model_n_points(MidgeStatsModel *self, MidgeSeries series)
     return self->rings[series].n;
 }
 
-gboolean midge_stats_model_get_point(MidgeStatsModel *self, MidgeSeries series, guint i,
-                                     double *t, double *v)
+gboolean midge_stats_model_get_point(MidgeStatsModel *self, MidgeSeries series, guint i, double *t,
+                                     double *v)
 {
     g_return_val_if_fail(MIDGE_IS_STATS_MODEL(self), FALSE);
     g_return_val_if_fail(series < MIDGE_SERIES_N, FALSE);

@@ -11,14 +11,14 @@ G_BEGIN_DECLS
 
 /* The series the dashboard plots. The first four are rates derived from counters. */
 typedef enum {
-    MIDGE_SERIES_MSGS_RX,    /* messages received per second */
-    MIDGE_SERIES_MSGS_TX,    /* messages sent per second */
-    MIDGE_SERIES_BYTES_RX,   /* bytes received per second */
-    MIDGE_SERIES_BYTES_TX,   /* bytes sent per second */
-    MIDGE_SERIES_CLIENTS,    /* connected clients */
-    MIDGE_SERIES_SUBS,       /* subscriptions */
-    MIDGE_SERIES_RETAINED,   /* retained messages */
-    MIDGE_SERIES_HEAP,       /* heap in use, bytes */
+    MIDGE_SERIES_MSGS_RX,  /* messages received per second */
+    MIDGE_SERIES_MSGS_TX,  /* messages sent per second */
+    MIDGE_SERIES_BYTES_RX, /* bytes received per second */
+    MIDGE_SERIES_BYTES_TX, /* bytes sent per second */
+    MIDGE_SERIES_CLIENTS,  /* connected clients */
+    MIDGE_SERIES_SUBS,     /* subscriptions */
+    MIDGE_SERIES_RETAINED, /* retained messages */
+    MIDGE_SERIES_HEAP,     /* heap in use, bytes */
     MIDGE_SERIES_N
 } MidgeSeries;
 
@@ -34,7 +34,7 @@ typedef enum {
  * seconds when the snapshot arrived. Counters only grow while one broker runs. */
 typedef struct {
     double mono_s;
-    guint64 msgs_received, msgs_sent, bytes_received, bytes_sent; /* counters */
+    guint64 msgs_received, msgs_sent, bytes_received, bytes_sent;            /* counters */
     guint64 clients_connected, clients_total, subscriptions, retained, heap; /* gauges */
     guint64 uptime_s;
 } MidgeStatsSample;
@@ -63,8 +63,8 @@ guint midge_stats_model_n_points(MidgeStatsModel *self, MidgeSeries series);
 
 /* Point i of series, 0 = oldest: stores its time (mono seconds) and value (NaN = gap).
  * Returns FALSE if i is out of range. */
-gboolean midge_stats_model_get_point(MidgeStatsModel *self, MidgeSeries series, guint i,
-                                     double *t, double *v);
+gboolean midge_stats_model_get_point(MidgeStatsModel *self, MidgeSeries series, guint i, double *t,
+                                     double *v);
 
 /* The newest non-gap value of series in *v; FALSE if there is none. */
 gboolean midge_stats_model_get_latest(MidgeStatsModel *self, MidgeSeries series, double *v);

@@ -127,10 +127,9 @@ static void submit(MidgeUsersPage *self, MidgeUserDialog *d)
     }
     midge_user_dialog_set_error(d, NULL);
     midge_user_dialog_set_busy(d, TRUE);
-    midge_control_client_call_async(self->client,
-                                    self->target ? CTL_OP_USERS_PASSWD : CTL_OP_USERS_ADD,
-                                    midge_config_model_user_args(self->model, name, pw),
-                                    self->cancel, on_edit_reply, self);
+    midge_control_client_call_async(
+        self->client, self->target ? CTL_OP_USERS_PASSWD : CTL_OP_USERS_ADD,
+        midge_config_model_user_args(self->model, name, pw), self->cancel, on_edit_reply, self);
 }
 
 static void on_dialog_response(GtkDialog *dialog, gint response, MidgeUsersPage *self)
@@ -138,10 +137,10 @@ static void on_dialog_response(GtkDialog *dialog, gint response, MidgeUsersPage 
     if (response == GTK_RESPONSE_OK && MIDGE_IS_USER_DIALOG(dialog))
         submit(self, MIDGE_USER_DIALOG(dialog));
     else if (response == GTK_RESPONSE_ACCEPT && self->target)
-        midge_control_client_call_async(self->client, CTL_OP_USERS_REMOVE,
-                                        midge_config_model_user_args(self->model, self->target,
-                                                                     NULL),
-                                        self->cancel, on_edit_reply, self);
+        midge_control_client_call_async(
+            self->client, CTL_OP_USERS_REMOVE,
+            midge_config_model_user_args(self->model, self->target, NULL), self->cancel,
+            on_edit_reply, self);
     else
         close_dialog(self);
 }
@@ -166,8 +165,7 @@ void midge_users_page_passwd_selected(MidgeUsersPage *self)
     g_return_if_fail(MIDGE_IS_USERS_PAGE(self));
     char *name = selected(self);
     if (name)
-        open_dialog(self, midge_user_dialog_new(midge_page_window(GTK_WIDGET(self)), name),
-                    name);
+        open_dialog(self, midge_user_dialog_new(midge_page_window(GTK_WIDGET(self)), name), name);
 }
 
 void midge_users_page_remove_selected(MidgeUsersPage *self)

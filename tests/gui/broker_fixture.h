@@ -8,12 +8,12 @@
 #include <gio/gio.h>
 
 typedef struct {
-    char *dir;       /* temporary directory, removed by _stop */
-    char *conf;      /* broker.conf */
-    char *socket;    /* control socket path */
-    char *passwd;    /* password file (empty at start) */
-    char *log;       /* broker output */
-    guint16 port;    /* the MQTT listener */
+    char *dir;    /* temporary directory, removed by _stop */
+    char *conf;   /* broker.conf */
+    char *socket; /* control socket path */
+    char *passwd; /* password file (empty at start) */
+    char *log;    /* broker output */
+    guint16 port; /* the MQTT listener */
     GSubprocess *proc;
 } BrokerFixture;
 

@@ -82,8 +82,22 @@ static int pub(guint16 port, const char *user, const char *password)
 {
     char p[8];
     g_snprintf(p, sizeof p, "%u", port);
-    const char *argv[] = {"mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-t", "gui/test", "-m",
-                          "x", "-q", "1", user ? "-u" : NULL, user, "-P", password, NULL};
+    const char *argv[] = {"mosquitto_pub",
+                          "-h",
+                          "127.0.0.1",
+                          "-p",
+                          p,
+                          "-t",
+                          "gui/test",
+                          "-m",
+                          "x",
+                          "-q",
+                          "1",
+                          user ? "-u" : NULL,
+                          user,
+                          "-P",
+                          password,
+                          NULL};
     return broker_fixture_run(argv);
 }
 
@@ -117,9 +131,9 @@ static void test_window_and_shortcuts(void)
     static const char *const buttons[][2] = {{"refresh_button", "Refresh"},
                                              {"about_button", "About"}};
     for (size_t i = 0; i < G_N_ELEMENTS(buttons); i++)
-        g_assert_cmpstr(atk_object_get_name(gtk_widget_get_accessible(
-                            WIN_CHILD(f.win, buttons[i][0]))),
-                        ==, buttons[i][1]);
+        g_assert_cmpstr(
+            atk_object_get_name(gtk_widget_get_accessible(WIN_CHILD(f.win, buttons[i][0]))), ==,
+            buttons[i][1]);
     fixture_down(&f);
 }
 
@@ -277,8 +291,8 @@ static void test_users_end_to_end(void)
     fill_user(d, "erin", "Str0ng-pass!", "Str0ng-pass?");
     g_assert_cmpstr(midge_user_dialog_get_hint(d), ==, "Strong.");
     gtk_dialog_response(GTK_DIALOG(d), GTK_RESPONSE_OK);
-    g_assert_nonnull(strstr(gtk_label_get_text(CHILD(d, MIDGE_TYPE_USER_DIALOG, "error_label")),
-                            "differ"));
+    g_assert_nonnull(
+        strstr(gtk_label_get_text(CHILD(d, MIDGE_TYPE_USER_DIALOG, "error_label")), "differ"));
     fill_user(d, NULL, "Str0ng-pass!", "Str0ng-pass!");
     gtk_dialog_response(GTK_DIALOG(d), GTK_RESPONSE_OK);
     g_assert_true(wait_until(no_user_dialog, page, 10000));
@@ -337,10 +351,9 @@ static GSubprocess *start_subscriber(guint16 port, const char *id)
     char p[8];
     g_snprintf(p, sizeof p, "%u", port);
     g_autoptr(GError) err = NULL;
-    GSubprocess *sub = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                            G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                        &err, "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-i",
-                                        id, "-t", "gui/#", "-q", "1", NULL);
+    GSubprocess *sub = g_subprocess_new(
+        G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &err,
+        "mosquitto_sub", "-h", "127.0.0.1", "-p", p, "-i", id, "-t", "gui/#", "-q", "1", NULL);
     g_assert_no_error(err);
     return sub;
 }
@@ -395,8 +408,7 @@ static void test_broker_restart(void)
     g_assert_cmpuint(midge_stats_model_n_points(stats, MIDGE_SERIES_CLIENTS), >=, n + 2);
     /* the pages work against the new broker */
     show_page(&f, "listeners");
-    wait_label(CHILD(WIN_CHILD(f.win, "listeners_page"), MIDGE_TYPE_LISTENERS_PAGE,
-                     "count_label"),
+    wait_label(CHILD(WIN_CHILD(f.win, "listeners_page"), MIDGE_TYPE_LISTENERS_PAGE, "count_label"),
                "1 listener");
     fixture_down(&f);
 }
@@ -436,11 +448,11 @@ static void test_screenshots(void)
     g_autoptr(GError) err = NULL;
     GSubprocess *sub = start_subscriber(f.broker.port, "sensor-hall-1");
     GSubprocess *sub2 = start_subscriber(f.broker.port, "dashboard-display");
-    GSubprocess *feed = g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                             G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                             G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                         &err, "mosquitto_pub", "-h", "127.0.0.1", "-p", p,
-                                         "-i", "gui-feeder", "-t", "gui/load", "-l", NULL);
+    GSubprocess *feed =
+        g_subprocess_new(G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                             G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                         &err, "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-i", "gui-feeder",
+                         "-t", "gui/load", "-l", NULL);
     g_assert_no_error(err);
     guint timer = g_timeout_add(100, feed_publisher, feed);
     spin(8000); /* eight samples of live traffic */

@@ -125,8 +125,7 @@ static void test_results_and_errors(void)
     g_assert_no_error(x.error);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(x.result, "listeners");
     g_assert_cmpint(cJSON_GetArraySize(list), ==, 1);
-    g_assert_cmpint(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "port")
-                        ->valueint,
+    g_assert_cmpint(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, 0), "port")->valueint,
                     ==, f.port);
     /* a typed error with the broker's message */
     cJSON *args = ctl_json_object();

@@ -94,8 +94,11 @@ static void test_paint_pixels(void)
         v0[i] = 50 + 40 * sin(i / 5.0);
         v1[i] = i == 30 ? NAN : 10; /* a gap in the middle */
     }
-    MidgeGraphData d = {.title = "Messages per second", .unit = MIDGE_UNIT_PER_SEC,
-                        .now_s = 1060, .window_s = 60, .n_series = 2};
+    MidgeGraphData d = {.title = "Messages per second",
+                        .unit = MIDGE_UNIT_PER_SEC,
+                        .now_s = 1060,
+                        .window_s = 60,
+                        .n_series = 2};
     d.series[0] = (MidgeGraphSeries){"Received", {0}, t, v0, 0};
     d.series[1] = (MidgeGraphSeries){"Sent", {0}, t, v1, 0};
     for (int k = 0; k < 2; k++)

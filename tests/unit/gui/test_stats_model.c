@@ -9,10 +9,16 @@
 
 static MidgeStatsSample sample(double t, guint64 rx, guint64 clients)
 {
-    MidgeStatsSample s = {.mono_s = t, .msgs_received = rx, .msgs_sent = 2 * rx,
-                          .bytes_received = 100 * rx, .bytes_sent = 50 * rx,
-                          .clients_connected = clients, .subscriptions = clients + 1,
-                          .retained = 7, .heap = 4096, .uptime_s = (guint64)t};
+    MidgeStatsSample s = {.mono_s = t,
+                          .msgs_received = rx,
+                          .msgs_sent = 2 * rx,
+                          .bytes_received = 100 * rx,
+                          .bytes_sent = 50 * rx,
+                          .clients_connected = clients,
+                          .subscriptions = clients + 1,
+                          .retained = 7,
+                          .heap = 4096,
+                          .uptime_s = (guint64)t};
     return s;
 }
 
