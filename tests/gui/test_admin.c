@@ -268,6 +268,19 @@ static gboolean no_user_dialog(gpointer p)
     return midge_users_page_get_dialog(p) == NULL;
 }
 
+/* Wait (up to 60 s: hashing is slow in the sanitizer build) until the users page closed
+ * its dialog; on failure report what the dialog shows. */
+static void wait_user_dialog_closed(MidgeUsersPage *page)
+{
+    if (wait_until(no_user_dialog, page, 60000))
+        return;
+    GtkDialog *d = midge_users_page_get_dialog(page);
+    g_error("the dialog stayed open: %s",
+            MIDGE_IS_USER_DIALOG(d)
+                ? gtk_label_get_text(CHILD(d, MIDGE_TYPE_USER_DIALOG, "error_label"))
+                : "(confirmation)");
+}
+
 static void fill_user(MidgeUserDialog *d, const char *name, const char *pw, const char *repeat)
 {
     if (name)
@@ -295,7 +308,7 @@ static void test_users_end_to_end(void)
         strstr(gtk_label_get_text(CHILD(d, MIDGE_TYPE_USER_DIALOG, "error_label")), "differ"));
     fill_user(d, NULL, "Str0ng-pass!", "Str0ng-pass!");
     gtk_dialog_response(GTK_DIALOG(d), GTK_RESPONSE_OK);
-    g_assert_true(wait_until(no_user_dialog, page, 10000));
+    wait_user_dialog_closed(page);
     wait_label(CHILD(page, MIDGE_TYPE_USERS_PAGE, "count_label"), "1 user");
     g_assert_cmpint(pub(port, "erin", "Str0ng-pass!"), ==, 0);
     g_assert_cmpint(pub(port, "erin", "wrong"), !=, 0);
@@ -306,7 +319,7 @@ static void test_users_end_to_end(void)
     d = MIDGE_USER_DIALOG(midge_users_page_get_dialog(page));
     fill_user(d, NULL, "An0ther-secret", "An0ther-secret");
     gtk_dialog_response(GTK_DIALOG(d), GTK_RESPONSE_OK);
-    g_assert_true(wait_until(no_user_dialog, page, 10000));
+    wait_user_dialog_closed(page);
     g_assert_cmpint(pub(port, "erin", "An0ther-secret"), ==, 0);
     g_assert_cmpint(pub(port, "erin", "Str0ng-pass!"), !=, 0);
 
@@ -317,7 +330,7 @@ static void test_users_end_to_end(void)
     GtkDialog *confirm = midge_users_page_get_dialog(page);
     g_assert_true(GTK_IS_MESSAGE_DIALOG(confirm));
     gtk_dialog_response(confirm, GTK_RESPONSE_ACCEPT);
-    g_assert_true(wait_until(no_user_dialog, page, 10000));
+    wait_user_dialog_closed(page);
     wait_label(CHILD(page, MIDGE_TYPE_USERS_PAGE, "count_label"), "0 users");
     g_assert_cmpint(pub(port, "erin", "An0ther-secret"), !=, 0);
     fixture_down(&f);
