@@ -25,11 +25,16 @@
 struct plat_ctl {
     plat_sock *sock;
     char *path;
-    uid_t uid; /* the broker's effective uid */
-    gid_t gid; /* the admin group */
+    uid_t uid;          /* the broker's effective uid */
+    gid_t gid;          /* the admin group */
+    bool group_default; /* gid is the broker's primary group (control_group not set) */
     plat_hook_cb cb;
     void *ud;
+    plat_ctl *next_live; /* g_live: endpoints to hand over at the privilege drop */
 };
+
+/* The open endpoints of the process, for posix__ctl_give_to. */
+static plat_ctl *g_live;
 
 int plat_ctl_default_path(char *out, size_t outlen, struct err_detail *d)
 {
@@ -95,7 +100,8 @@ static int prepare_dir(const char *path, gid_t gid, struct err_detail *d)
         rc = err_set(d, ERR_PERM, NULL, 0, "%s: not a directory", dir);
         goto out;
     }
-    if (st.st_uid != geteuid()) {
+    /* Root may take over a directory a previous run handed to the broker's user. */
+    if (st.st_uid != geteuid() && geteuid() != 0) {
         rc = err_set(d, ERR_PERM, NULL, 0,
                      "%s: owned by another user; the control socket needs a directory of "
                      "its own (for example /run/midge)",
@@ -175,8 +181,34 @@ int plat_ctl_listen(plat_loop *loop, const char *path, const char *group, plat_c
     c->path = xstrdup(path);
     c->uid = geteuid();
     c->gid = gid;
+    c->group_default = !group || !group[0];
+    c->next_live = g_live;
+    g_live = c;
     *out = c;
     return 0;
+}
+
+/* chown path to uid:gid, logging nothing: the caller reports. */
+static int give(const char *path, unsigned uid, unsigned gid)
+{
+    return chown(path, (uid_t)uid, (gid_t)gid);
+}
+
+void posix__ctl_give_to(unsigned uid, unsigned gid)
+{
+    for (plat_ctl *c = g_live; c; c = c->next_live) {
+        if (c->group_default)
+            c->gid = (gid_t)gid;
+        char *dir = xstrdup(c->path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        /* Failures leave the endpoint root's: root can still use it; nothing worse. */
+        (void)give(dir, uid, (unsigned)c->gid);
+        (void)give(c->path, uid, (unsigned)c->gid);
+        free(dir);
+        c->uid = (uid_t)uid;
+    }
 }
 
 static void on_listen_ready(plat_sock *s, unsigned events, void *ud)
@@ -262,6 +294,12 @@ void plat_ctl_close(plat_ctl *c)
 {
     if (!c)
         return;
+    for (plat_ctl **p = &g_live; *p; p = &(*p)->next_live) {
+        if (*p == c) {
+            *p = c->next_live;
+            break;
+        }
+    }
     plat_sock_close(c->sock);
     unlink(c->path);
     free(c->path);

@@ -209,6 +209,26 @@ def test_control_group_admits_its_members():
 
 
 @midge_only
+def test_user_switch_hands_the_socket_over():
+    if os.geteuid() != 0:
+        return  # needs root to switch users
+    with Broker(conf=["user nobody"]) as b:
+        _open_dir_for_nobody(b)
+        wait_until(lambda: "running as user nobody" in b.log_text(), what="user switch")
+        st = os.stat(b.ctl_path)
+        assert st.st_uid == 65534 and st.st_gid == 65534, (st.st_uid, st.st_gid)
+        assert ctl(b, "stats")[0] == 0                       # root
+        rc, out, err = ctl(b, "stats", as_nobody=True)       # the broker's own user
+        assert rc == 0, (rc, out, err)
+        # An edit the broker's user may not write is refused and leaves nothing open.
+        (port,) = __import__("harness").free_ports(1)
+        rc, out, err = ctl(b, "listeners", "add", port)
+        assert rc == 1 and "ermission denied" in err, (rc, out, err)
+        roundtrip(b)
+    assert not os.path.exists(b.ctl_path)   # removed at exit by the unprivileged broker
+
+
+@midge_only
 def test_socket_none_and_no_broker():
     with Broker(conf=["control_socket none"]) as b:
         assert not os.path.exists(b.ctl_path)
