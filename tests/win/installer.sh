@@ -3,11 +3,12 @@
 # End-to-end test of the NSIS installer under Wine (ctest label win), in a fresh Wine
 # prefix and, when possible, a private network namespace (so the default listener,
 # port 1883 on loopback, cannot collide with anything on the machine):
-#  1. silent install: files (exactly the staged install tree), Start menu entries, the
-#     default config in %ProgramData%\midge, the service and Add/Remove Programs keys;
-#     the service runs and Linux mosquitto_pub/mosquitto_sub talk through port 1883;
-#  2. upgrade: an edited config, a password file and a data file survive a silent install
-#     over the running one, and the service runs again (restarted);
+#  1. silent install of an "older" build (the staged tree plus a file that the current
+#     build no longer ships): files exactly as staged, Start menu entries, the default
+#     config in %ProgramData%\midge, the service and Add/Remove Programs keys; the
+#     service runs and Linux mosquitto_pub/mosquitto_sub talk through port 1883;
+#  2. upgrade to the current build: an edited config, a password file and a data file
+#     survive, the dropped file is gone, and the service runs again (restarted);
 #  3. silent uninstall: service, program files, shortcuts and keys gone, data kept;
 #  4. a variant built with an admin app folder, installed with /D= to a path with spaces
 #     over a broken config: exit code 3 (service not started), the admin app and its
@@ -74,14 +75,30 @@ wait_gone() { # PATH: the uninstaller re-runs itself from %TEMP% and returns at 
 }
 starts() { grep -c "midge .* running" "$DATA/midge.log" 2>/dev/null || true; }
 
+# Variants built from the staged tree (zlib: quicker to build): an "older" one with one
+# more file, and one with a stand-in admin app.
+variant() { # NAME STAGE GUI_DIR
+  cmake -DSTAGE="$2" -DGUI_DIR="$3" -DOUT="$T/files-$1.nsh" -P "$SRC/installer/filelist.cmake"
+  makensis -V2 -NOCD '-XSetCompressor /FINAL zlib' -DMIDGE_FILES_NSH="$T/files-$1.nsh" \
+    -DOUTFILE="$T/setup-$1.exe" "$B/installer/midge.nsi" >/dev/null
+}
+cp -r "$STAGE" "$T/stage-old"
+mkdir "$T/stage-old/legacy"
+echo "dropped in the next version" >"$T/stage-old/legacy/old-tool.txt"
+variant old "$T/stage-old" ""
+mkdir -p "$T/gui/bin" "$T/gui/share/glib-2.0/schemas"
+cp "$STAGE/midge-passwd.exe" "$T/gui/bin/midge-admin.exe"
+echo schemas >"$T/gui/share/glib-2.0/schemas/gschemas.compiled"
+variant gui "$STAGE" "$T/gui"
+
 wineboot -i >/dev/null 2>&1
 wineserver -w
 wineserver -p # keep the service alive between wine commands
 wine cmd /c exit >/dev/null 2>&1 || true
 
-# 1. Fresh silent install.
-wine "$SETUP" /S || die "silent install exited $?"
-(cd "$STAGE" && find . -type f | sort) >"$T/staged"
+# 1. Fresh silent install (of the older variant).
+wine "$T/setup-old.exe" /S || die "silent install exited $?"
+(cd "$T/stage-old" && find . -type f | sort) >"$T/staged"
 (cd "$PF" && find . -type f ! -name uninstall.exe | sort) >"$T/installed"
 diff "$T/staged" "$T/installed" || die "installed files differ from the staged install tree"
 for f in midge.exe midge-passwd.exe uninstall.exe LICENSE.txt THIRD-PARTY-NOTICES.txt \
@@ -115,7 +132,8 @@ grep -q "New client connected" "$DATA/midge.log" 2>/dev/null ||
   grep -q "connected" "$DATA/midge.log" || die "no log in $DATA/midge.log"
 ok "the service logs to %ProgramData%\\midge\\midge.log"
 
-# 2. Upgrade over the running install: user files survive, the service restarts.
+# 2. Upgrade to the current build over the running install: user files survive, the
+# dropped file goes, the service restarts.
 echo "# edited by the installer test" >>"$DATA/midge.conf"
 cp "$DATA/midge.conf" "$T/edited.conf"
 echo "user:not-a-real-hash" >"$DATA/passwd"
@@ -123,13 +141,17 @@ echo "persistence data" >"$DATA/midge.db"
 n0=$(starts)
 wine "$SETUP" /S || die "upgrade install exited $?"
 cmp -s "$T/edited.conf" "$DATA/midge.conf" || die "upgrade replaced the edited midge.conf"
+(cd "$STAGE" && find . -type f | sort) >"$T/staged"
+(cd "$PF" && find . -type f ! -name uninstall.exe | sort) >"$T/installed"
+diff "$T/staged" "$T/installed" || die "after the upgrade the files differ from the current build"
+[ ! -e "$PF/legacy" ] || die "the upgrade left the old version's folder legacy"
 [ "$(cat "$DATA/passwd")" = "user:not-a-real-hash" ] || die "upgrade lost the password file"
 [ -s "$DATA/midge.db" ] || die "upgrade lost the data file"
 wait_port $PORT up || die "service not listening after the upgrade"
 [ "$(svc_state)" = RUNNING ] || die "service state after upgrade $(svc_state)"
 [ "$(starts)" -gt "$n0" ] || die "the service was not restarted by the upgrade"
 roundtrip 127.0.0.1 inst/upgrade after-upgrade || die "publish/subscribe after the upgrade"
-ok "upgrade keeps midge.conf, passwd and data; service restarted and serving"
+ok "upgrade keeps midge.conf, passwd and data, drops the old file; service restarted"
 
 # 3. Silent uninstall keeps %ProgramData%\midge.
 wine "$PF/uninstall.exe" /S || die "uninstall exited $?"
@@ -144,13 +166,6 @@ cmp -s "$T/edited.conf" "$DATA/midge.conf" && [ -e "$DATA/passwd" ] ||
 ok "silent uninstall: service, files, shortcuts and keys gone; %ProgramData%\\midge kept"
 
 # 4. A build with the admin app, to a folder with spaces, over a broken config.
-mkdir -p "$T/gui/bin" "$T/gui/share/glib-2.0/schemas"
-cp "$STAGE/midge-passwd.exe" "$T/gui/bin/midge-admin.exe"
-echo schemas >"$T/gui/share/glib-2.0/schemas/gschemas.compiled"
-cmake -DSTAGE="$STAGE" -DGUI_DIR="$T/gui" -DOUT="$T/files-gui.nsh" \
-  -P "$SRC/installer/filelist.cmake"
-makensis -V2 -NOCD -DMIDGE_FILES_NSH="$T/files-gui.nsh" -DOUTFILE="$T/setup-gui.exe" \
-  "$B/installer/midge.nsi" >/dev/null
 echo "bogus_option 1" >>"$DATA/midge.conf"
 cp "$T/setup-gui.exe" "$C/setup-gui.exe"
 rc=0
