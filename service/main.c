@@ -6,6 +6,8 @@
 #include "service/broker.h"
 #include "service/config_io.h"
 #include "service/log.h"
+#include "service/persist.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,13 @@ static int load_config(const struct args *a, struct cfg *c)
     }
     for (size_t i = 0; i < c->n_warnings; i++)
         fprintf(stderr, "midge: warning: %s\n", c->warnings[i]);
+    /* Certificates, keys and CA files are checked now, so `midge -t` and a broken
+     * start name the listener and the file at fault. */
+    rc = tls_config_check(c, &d);
+    if (rc < 0) {
+        fprintf(stderr, "midge: %s\n", err_detail_format(&d, msg, sizeof msg));
+        return rc;
+    }
     return 0;
 }
 
@@ -126,10 +135,18 @@ static void on_reload(void *ud)
     broker_reload(ud);
 }
 
+/* The broker's save hook (SIGUSR1 and the control socket's persist.save). */
+static int save_now(struct broker *b, struct err_detail *d)
+{
+    if (!b->cfg.persistence)
+        return err_set(d, ERR_NOTSUP, NULL, 0, "persistence is off (set `persistence true`)");
+    persist_request_save(b); /* in the background; the log tells when it is written */
+    return 0;
+}
+
 static void on_save(void *ud)
 {
-    (void)ud;
-    log_notice("save requested: persistence is not enabled in this build");
+    persist_request_save(ud);
 }
 
 static void on_cleanup(void *ud)
@@ -165,6 +182,8 @@ int main(int argc, char **argv)
     int rc = 0;
     if (plat_service_verb(&argc, &argv, &rc))
         return rc;
+    /* Before anything touches the crypto library (password hashes too): no openssl.cnf. */
+    (void)tls_library_init();
     rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
@@ -192,6 +211,7 @@ int main(int argc, char **argv)
     if (!b)
         return 1;
     broker_init(b, &c, a.config, a.verbose, a.ports, a.n_ports);
+    b->save = save_now;
     const struct plat_service_ops ops = {on_start, on_stop,    on_reload,      on_save,
                                          NULL,     on_cleanup, on_platform_log};
     const struct plat_service_opts opts = {a.daemonize, b->cfg.pid_file, b->cfg.user};

@@ -4,9 +4,12 @@
 #include "service/route.h"
 
 #include "common/mem.h"
+#include "service/conn.h"
 #include "service/retain.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
+
+#include <string.h>
 
 /* Collect each matching session once, remembering its highest granted QoS. The
  * generation counter makes "seen in this match" an O(1) check without clearing flags. */
@@ -32,8 +35,11 @@ static void on_match(void *subscriber, uint8_t options, uint32_t sub_id, void *u
 
 size_t route_publish(struct broker *b, struct msg *m)
 {
-    if (m->retain)
+    if (m->retain) {
         retain_set(b->retained, msg_ref(m));
+        if (strncmp(m->topic, "$SYS/", 5) != 0) /* not saved, so not a change */
+            b->persist_changes++;
+    }
     b->match_gen++;
     b->n_matches = 0;
     sub_tree_match(b->subs, m->topic, m->topic_len, on_match, b);
@@ -54,6 +60,7 @@ struct retained_ctx {
     struct broker *b;
     struct session *s;
     uint8_t granted;
+    bool uncapped; /* QoS 0 copies bypass the slow-consumer limit (see route_retained) */
 };
 
 static void on_retained(struct msg *m, void *ud)
@@ -61,12 +68,22 @@ static void on_retained(struct msg *m, void *ud)
     struct retained_ctx *x = ud;
     uint8_t qos =
         x->b->cfg.upgrade_outgoing_qos ? x->granted : (m->qos < x->granted ? m->qos : x->granted);
+    if (qos == 0 && x->uncapped) {
+        conn_send_publish(x->s->conn, m, 0, 0, false, true);
+        return;
+    }
     session_deliver(x->s, m, qos, true);
 }
 
 void route_retained(struct broker *b, struct session *s, const char *f, size_t flen,
                     uint8_t granted)
 {
-    struct retained_ctx x = {b, s, granted};
+    /* The retained set is a one-shot burst bounded by the store, not a consumer falling
+     * behind a stream: a subscriber that is keeping up gets all of it even past the
+     * slow-consumer limit (a `#` subscriber to 100k retained messages needs ~9 MB). One
+     * that is already congested when it subscribes is capped as usual, so a client that
+     * subscribes again and again without reading cannot grow its output without bound. */
+    bool uncapped = s->conn && !conn_out_is_congested(s->conn);
+    struct retained_ctx x = {b, s, granted, uncapped};
     retain_match(b->retained, f, flen, on_retained, &x);
 }
