@@ -7,8 +7,9 @@
 #     build no longer ships): files exactly as staged, Start menu entries, the default
 #     config in %ProgramData%\midge, the service and Add/Remove Programs keys; the
 #     service runs and Linux mosquitto_pub/mosquitto_sub talk through port 1883;
-#  2. upgrade to the current build: an edited config, a password file and a data file
-#     survive, the dropped file is gone, and the service runs again (restarted);
+#  2. upgrade to the current build: an edited config, a password file and a retained
+#     message (persistence in %ProgramData%\midge\midge.db) survive, the dropped file
+#     is gone, and the service runs again (restarted);
 #  3. silent uninstall: service, program files, shortcuts and keys gone, data kept;
 #  4. a variant built with an admin app folder, installed with /D= to a path with spaces
 #     over a broken config: exit code 3 (service not started), the admin app and its
@@ -38,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 [ -n "${MIDGE_WIN_KEEP:-}" ] && trap "wineserver -k 2>/dev/null; echo kept $T" EXIT
 pass=0
-ok() { pass=$((pass + 1)); echo "ok $pass - $*"; }
+ok() { pass=$((pass + 1)); echo "ok $pass - $* (at ${SECONDS}s)"; }
 die() { echo "FAIL - $*" >&2; exit 1; }
 PORT=1883
 (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && die "port $PORT is in use (no network namespace)"
@@ -75,6 +76,8 @@ wait_gone() { # PATH: the uninstaller re-runs itself from %TEMP% and returns at 
 }
 starts() { grep -c "midge .* running" "$DATA/midge.log" 2>/dev/null || true; }
 
+wineboot -i >/dev/null 2>&1 & # the prefix is created while the variants are built
+BOOT=$!
 # Variants built from the staged tree (zlib: quicker to build): an "older" one with one
 # more file, and one with a stand-in admin app.
 variant() { # NAME STAGE GUI_DIR
@@ -91,10 +94,11 @@ cp "$STAGE/midge-passwd.exe" "$T/gui/bin/midge-admin.exe"
 echo schemas >"$T/gui/share/glib-2.0/schemas/gschemas.compiled"
 variant gui "$STAGE" "$T/gui"
 
-wineboot -i >/dev/null 2>&1
+wait $BOOT
 wineserver -w
 wineserver -p # keep the service alive between wine commands
 wine cmd /c exit >/dev/null 2>&1 || true
+echo "# prefix ready at ${SECONDS}s"
 
 # 1. Fresh silent install (of the older variant).
 wine "$T/setup-old.exe" /S || die "silent install exited $?"
@@ -137,7 +141,7 @@ ok "the service logs to %ProgramData%\\midge\\midge.log"
 echo "# edited by the installer test" >>"$DATA/midge.conf"
 cp "$DATA/midge.conf" "$T/edited.conf"
 echo "user:not-a-real-hash" >"$DATA/passwd"
-echo "persistence data" >"$DATA/midge.db"
+mosquitto_pub -h 127.0.0.1 -p $PORT -t inst/retained -m kept-across-upgrade -r -q 1
 n0=$(starts)
 wine "$SETUP" /S || die "upgrade install exited $?"
 cmp -s "$T/edited.conf" "$DATA/midge.conf" || die "upgrade replaced the edited midge.conf"
@@ -146,12 +150,14 @@ cmp -s "$T/edited.conf" "$DATA/midge.conf" || die "upgrade replaced the edited m
 diff "$T/staged" "$T/installed" || die "after the upgrade the files differ from the current build"
 [ ! -e "$PF/legacy" ] || die "the upgrade left the old version's folder legacy"
 [ "$(cat "$DATA/passwd")" = "user:not-a-real-hash" ] || die "upgrade lost the password file"
-[ -s "$DATA/midge.db" ] || die "upgrade lost the data file"
+[ -s "$DATA/midge.db" ] || die "no persistence file $DATA/midge.db after the upgrade"
 wait_port $PORT up || die "service not listening after the upgrade"
 [ "$(svc_state)" = RUNNING ] || die "service state after upgrade $(svc_state)"
 [ "$(starts)" -gt "$n0" ] || die "the service was not restarted by the upgrade"
 roundtrip 127.0.0.1 inst/upgrade after-upgrade || die "publish/subscribe after the upgrade"
-ok "upgrade keeps midge.conf, passwd and data, drops the old file; service restarted"
+got=$(timeout 10 mosquitto_sub -h 127.0.0.1 -p $PORT -t inst/retained -C 1 -W 5 || true)
+[ "$got" = kept-across-upgrade ] || die "retained message lost across the upgrade: '$got'"
+ok "upgrade keeps midge.conf, passwd, persisted retained message; drops the old file"
 
 # 3. Silent uninstall keeps %ProgramData%\midge.
 wine "$PF/uninstall.exe" /S || die "uninstall exited $?"
@@ -161,7 +167,7 @@ wait_port $PORT down || die "broker still listening after uninstall"
 ! has_key "$ARP" || die "Add/Remove Programs key still present"
 ! has_key 'HKLM\Software\midge' || die "HKLM\\Software\\midge still present"
 [ ! -e "$MENU" ] || die "Start menu folder still present"
-cmp -s "$T/edited.conf" "$DATA/midge.conf" && [ -e "$DATA/passwd" ] ||
+cmp -s "$T/edited.conf" "$DATA/midge.conf" && [ -e "$DATA/passwd" ] && [ -s "$DATA/midge.db" ] ||
   die "uninstall without /PURGE removed the configuration"
 ok "silent uninstall: service, files, shortcuts and keys gone; %ProgramData%\\midge kept"
 
