@@ -170,7 +170,7 @@ struct broker {
     struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
     struct auth *auth;           /* password_file users and cache (auth.c) */
     struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
-    struct out_pool *out_pool; /* recycled output-buffer storage (out_pool.c) */
+    struct out_pool *out_pool;   /* recycled output-buffer storage (out_pool.c) */
     /* PSK keys of the TLS listeners; NULL when no listener uses TLS (service/tls.h). */
     struct tls_server *tls;
 

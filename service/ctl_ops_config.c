@@ -7,6 +7,7 @@
 #include "service/config_io.h"
 #include "service/ctl_internal.h"
 #include "service/log.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,11 @@ int ctl_files_validate(const char *path, const char *text, size_t len, struct cf
                        struct err_detail *d)
 {
     cfg_init(out);
-    return config_io_parse_text(path, text, len, out, d);
+    int rc = config_io_parse_text(path, text, len, out, d);
+    /* As `midge -t`: certificates and keys must load, not only parse. */
+    if (rc == 0 && tls_config_check(out, d) < 0)
+        rc = ERR_CONFIG;
+    return rc;
 }
 
 cJSON *ctl_files_warnings(const struct cfg *c)

@@ -4,6 +4,7 @@
  * with the parser, applied to the running broker and written atomically; a step that
  * fails leaves the file and the running listeners as they were. */
 #include "common/cfg.h"
+#include "common/cfg_tls.h"
 #include "common/cfg_write.h"
 #include "common/mem.h"
 #include "service/ctl_internal.h"
@@ -27,27 +28,21 @@ static const char *domain_name(int d)
     return d == 4 ? "ipv4" : d == 6 ? "ipv6" : "any";
 }
 
-/* "tls": certfile/keyfile/cafile of the block in doc at line start, or null. */
-static cJSON *tls_object(const struct cfg_doc *doc, long start)
+/* "tls": the running listener's certificate settings, or null without TLS. */
+static cJSON *tls_object(const struct cfg_listener *lc)
 {
-    static const char *const keys[] = {"certfile", "keyfile", "cafile"};
-    cJSON *t = NULL;
-    for (size_t i = 0; start >= 0 && i < 3; i++) {
-        size_t len = 0;
-        const char *v = cfg_doc_block_get(doc, (size_t)start, keys[i], &len);
-        if (!v && i == 0)
-            break;
-        if (!t)
-            t = ctl_json_object();
-        char *s = v ? xstrndup(v, len) : NULL;
-        ctl_json_add_str(t, keys[i], s);
-        free(s);
-    }
-    return t ? t : cJSON_CreateNull();
+    if (!lc || !cfg_tls_is_enabled(&lc->tls))
+        return cJSON_CreateNull();
+    cJSON *t = ctl_json_object();
+    ctl_json_add_str(t, "certfile", lc->tls.certfile);
+    ctl_json_add_str(t, "keyfile", lc->tls.keyfile);
+    ctl_json_add_str(t, "cafile", lc->tls.cafile);
+    ctl_json_add_str(t, "psk_hint", lc->tls.psk_hint);
+    return t;
 }
 
 /* One listener object from its running sockets (all of b->listeners matching sel). */
-static cJSON *listener_object(const struct broker *b, struct lsel sel, const struct cfg_doc *doc)
+static cJSON *listener_object(const struct broker *b, struct lsel sel)
 {
     cJSON *o = ctl_json_object();
     cJSON *bound = ctl_json_array();
@@ -66,8 +61,7 @@ static cJSON *listener_object(const struct broker *b, struct lsel sel, const str
     ctl_json_add_str(o, "socket_domain", domain_name(lc ? lc->socket_domain : 0));
     cJSON_AddNumberToObject(o, "max_connections", lc ? lc->max_connections : -1);
     ctl_json_add_str(o, "mount_point", lc ? lc->mount_point : NULL);
-    cJSON_AddItemToObject(
-        o, "tls", tls_object(doc, doc ? cfg_doc_find_listener(doc, sel.port, sel.address) : -1));
+    cJSON_AddItemToObject(o, "tls", tls_object(lc));
     ctl_json_add_u64(o, "connections", conns);
     cJSON_AddItemToObject(o, "bound", bound);
     if (lc && lc->src_file) {
@@ -97,28 +91,22 @@ int ctl_ops_listeners_list(struct ctl_client *cl, const cJSON *args, cJSON **res
     char version[65] = "";
     char *text = NULL;
     size_t len = 0;
-    struct cfg_doc doc;
-    bool have_doc = false;
     if (b->config_path) {
         int rc = ctl_files_read_checked(b->config_path, NULL, false, &text, &len, version, d);
         if (rc < 0)
             return rc;
-        cfg_doc_parse(&doc, text, len);
-        have_doc = true;
     }
     cJSON *list = ctl_json_array();
     for (size_t i = 0; i < b->n_listeners; i++) {
         if (seen_before(b, i))
             continue;
         struct lsel sel = {b->listeners[i]->cfg.port, b->listeners[i]->cfg.bind_address};
-        cJSON_AddItemToArray(list, listener_object(b, sel, have_doc ? &doc : NULL));
+        cJSON_AddItemToArray(list, listener_object(b, sel));
     }
     *result = ctl_json_object();
     ctl_json_add_str(*result, "version", version);
     ctl_json_add_str(*result, "config_file", b->config_path);
     cJSON_AddItemToObject(*result, "listeners", list);
-    if (have_doc)
-        cfg_doc_cleanup(&doc);
     free(text);
     return 0;
 }
@@ -243,7 +231,7 @@ static cJSON *ledit_result(struct ledit *e, bool with_listener)
     char v[65];
     ctl_json_add_str(r, "version", cfg_doc_version(e->new_text, e->new_len, v));
     if (with_listener)
-        cJSON_AddItemToObject(r, "listener", listener_object(e->b, e->sel, &e->doc));
+        cJSON_AddItemToObject(r, "listener", listener_object(e->b, e->sel));
     return r;
 }
 
@@ -369,10 +357,12 @@ int ctl_ops_listeners_set(struct ctl_client *cl, const cJSON *args, cJSON **resu
     bool have_old = false;
     for (size_t i = 0; rc >= 0 && i < e.b->n_listeners && !have_old; i++) {
         if (listener_matches(e.b->listeners[i], e.sel.port, e.sel.address)) {
-            old = e.b->listeners[i]->cfg;
-            old.bind_address = xstrdup(old.bind_address);
-            old.mount_point = xstrdup(old.mount_point);
-            old.src_file = xstrdup(old.src_file);
+            const struct cfg_listener *cur = &e.b->listeners[i]->cfg;
+            old = *cur;
+            old.bind_address = xstrdup(cur->bind_address);
+            old.mount_point = xstrdup(cur->mount_point);
+            old.src_file = xstrdup(cur->src_file);
+            cfg_tls_copy(&old.tls, &cur->tls); /* the running copy is freed by the swap */
             have_old = true;
         }
     }
@@ -385,6 +375,7 @@ int ctl_ops_listeners_set(struct ctl_client *cl, const cJSON *args, cJSON **resu
     free(old.bind_address);
     free(old.mount_point);
     free(old.src_file);
+    cfg_tls_cleanup(&old.tls);
     ledit_cleanup(&e);
     return rc < 0 ? rc : 0;
 }

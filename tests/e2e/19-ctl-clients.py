@@ -102,6 +102,18 @@ def test_check_config_reload_and_log():
 
 
 @midge_only
+def test_save_with_persistence():
+    d = tempfile.mkdtemp(prefix="midge-ctl-db-")
+    atexit.register(shutil.rmtree, d, True)
+    with Broker(conf=["persistence true", "persistence_location %s/" % d]) as b:
+        with b.client() as c:
+            c.publish("ctl/kept", b"retained", 1, retain=True)
+        assert "saved" in ctl_ok(b, "save")
+        wait_until(lambda: os.path.exists(os.path.join(d, "midge.db")), what="saved file")
+        roundtrip(b)
+
+
+@midge_only
 def test_config_get_put():
     with Broker() as b:
         with CtlSocket(b.ctl_path) as c:

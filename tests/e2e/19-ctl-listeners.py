@@ -164,5 +164,40 @@ def test_conflicts_and_failures_write_nothing():
         roundtrip(b)
 
 
+@midge_only
+def test_add_tls_listener():
+    from tlsutil import MOSQUITTO_PUB, Pki, mosq
+    pki = Pki()
+    try:
+        with Broker() as b:
+            (port,) = free_ports(1)
+            # A key without a certificate, or a missing file, is refused; nothing written.
+            before = read_file(b.conf_path)
+            rc, out, err = ctl(b, "listeners", "add", port, "--keyfile", pki.server_key)
+            assert rc == 1 and "keyfile" in err, (rc, out, err)
+            rc, out, err = ctl(b, "listeners", "add", port, "--certfile", "/nonexistent.crt",
+                               "--keyfile", pki.server_key)
+            assert rc == 1 and read_file(b.conf_path) == before, (rc, out, err)
+            ctl_ok(b, "listeners", "add", port, "--address", "127.0.0.1", "--certfile",
+                   pki.server_crt, "--keyfile", pki.server_key)
+            assert diff(before, read_file(b.conf_path)) == [
+                "+", "+listener %d 127.0.0.1" % port, "+certfile %s" % pki.server_crt,
+                "+keyfile %s" % pki.server_key]
+            rc, out = mosq(MOSQUITTO_PUB, port, "-t", "ctl/tls", "-m", "x", "-q", "1",
+                           "--cafile", pki.ca.crt)
+            assert rc == 0, out
+            js = ctl_ok(b, "listeners", "list", json_out=True)
+            mine = [x for x in js["listeners"] if x["port"] == port][0]
+            assert mine["tls"]["certfile"] == pki.server_crt, mine
+            # Back to plain MQTT on the same port.
+            ctl_ok(b, "listeners", "set", port, "--address", "127.0.0.1", "--no-tls")
+            with RawClient(port) as c:
+                c.connect(uid("plain"))
+                c.ping()
+            roundtrip(b)
+    finally:
+        pki.cleanup()
+
+
 if __name__ == "__main__":
     main()
