@@ -6,7 +6,7 @@
 #include "common/cfg_parse.h"
 #include "common/cfg_schema.h"
 #include "common/mem.h"
-#include "service/auth.h"
+#include "service/sec.h"
 #include "service/conn.h"
 #include "service/log.h"
 #include "service/retain.h"
@@ -84,7 +84,7 @@ int broker_start(struct broker *b, plat_loop *loop)
     b->start_ms = plat_time_mono_ms();
     b->ka_tick = b->start_ms / KA_TICK_MS;
     struct err_detail d = {{0}, {0}, 0};
-    int rc = auth_start(b, &d);
+    int rc = sec_start(b, &d);
     if (rc < 0)
         return rc;
     rc = listener_open_all(b);
@@ -168,7 +168,7 @@ void broker_reload(struct broker *b)
     }
     apply_reloadable(b, &n);
     sys_tree_reconfigure(b);
-    auth_reload(b);
+    sec_reload(b, &n);
     cfg_cleanup(&n);
     log_notice("configuration reloaded from %s", b->config_path);
 }
@@ -185,7 +185,7 @@ void broker_cleanup(struct broker *b)
     plat_timer_free(b->ka_timer);
     plat_timer_free(b->expiry_timer);
     sys_tree_stop(b);
-    auth_cleanup(b);
+    sec_cleanup(b);
     sub_tree_free(b->subs);
     retain_free(b->retained);
     hmap_cleanup(&b->sessions);

@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct acl_view;
 struct auth;
 struct conn;
+struct sec_domain;
 struct session;
 struct sys_tree;
 
@@ -34,6 +36,7 @@ struct listener {
     char name[80];           /* "127.0.0.1:1883" for log lines */
     uint64_t n_conns;        /* live connections accepted here */
     bool paused;             /* accept paused after ERR_LIMIT */
+    size_t sec_index;        /* its security domain: broker.sec[sec_index] (sec.c) */
 };
 
 /* State of an outbound QoS 1/2 (or queued QoS 0) message in a session queue. */
@@ -85,6 +88,10 @@ struct session {
     uint16_t next_mid;
     uint64_t match_gen; /* dedupe of overlapping subscriptions during one match */
     uint8_t match_qos;
+    bool match_readable;     /* a fully readable subscription matched (acl.c) */
+    struct acl_view *acl;    /* owned; this client's compiled ACL (acl.c) */
+    size_t sec_index;        /* security domain of its last CONNECT */
+    char *acl_username;      /* owned; username of its last CONNECT (NULL = none) */
     struct link expiry_link; /* in broker.offline when persistent and offline */
 };
 
@@ -155,8 +162,11 @@ struct broker {
     size_t rbuf_size;
     uint64_t start_ms;
     struct stats stats;
-    struct sys_tree *sys; /* $SYS publication state (sys_tree.c) */
-    struct auth *auth;    /* password_file users and cache (auth.c) */
+    struct sys_tree *sys;   /* $SYS publication state (sys_tree.c) */
+    struct auth *auth;      /* password_file users and cache (auth.c) */
+    struct sec_domain *sec; /* security domains: one, or one per listener (sec.c) */
+    size_t n_sec;
+    bool sec_per_listener; /* per_listener_settings at start */
 };
 
 /* Lists ------------------------------------------------------------------------------ */

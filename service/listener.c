@@ -26,6 +26,10 @@ static void copy_listener_cfg(struct cfg_listener *dst, const struct cfg_listene
     dst->bind_address = xstrdup(src->bind_address);
     dst->mount_point = xstrdup(src->mount_point);
     dst->src_file = xstrdup(src->src_file);
+    dst->password_file = xstrdup(src->password_file);
+    dst->acl_file = xstrdup(src->acl_file);
+    dst->psk_file = xstrdup(src->psk_file);
+    dst->auto_id_prefix = xstrdup(src->auto_id_prefix);
 }
 
 static void listener_free(struct listener *l)
@@ -33,9 +37,7 @@ static void listener_free(struct listener *l)
     if (!l)
         return;
     plat_sock_close(l->sock);
-    free(l->cfg.bind_address);
-    free(l->cfg.mount_point);
-    free(l->cfg.src_file);
+    cfg_listener_cleanup(&l->cfg);
     free(l);
 }
 
@@ -120,9 +122,14 @@ int listener_open_all(struct broker *b)
     if (b->n_cli_ports)
         log_warn("-p is ignored because the configuration defines listeners");
     for (size_t i = 0; i < b->cfg.n_listeners; i++) {
+        size_t first = b->n_listeners;
         int rc = open_listener(b, &b->cfg.listeners[i]);
         if (rc < 0)
             return rc;
+        /* With per_listener_settings each configured listener is its own security
+         * domain (service/sec.c), in configuration order. */
+        for (size_t j = first; j < b->n_listeners; j++)
+            b->listeners[j]->sec_index = b->cfg.per_listener_settings ? i : 0;
     }
     return 0;
 }
