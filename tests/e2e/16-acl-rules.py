@@ -13,8 +13,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Broker, RawClient, main, midge_only, spawn, uid,  # noqa: E402
-                     wait_until)
+from harness import (Broker, RawClient, free_ports, is_mosquitto, main,  # noqa: E402
+                     midge_only, run_broker_once, spawn, uid, wait_until)
 
 FAIL = 0x80
 
@@ -340,6 +340,16 @@ def test_real_clients_paho_suback_refused():
         finally:
             c.loop_stop()
             c.disconnect()
+
+
+def test_broken_acl_file_is_fatal_at_start():
+    acl = acl_file("user alice\ntopic read ok/#\ntopic raed x\ngarbage\n")
+    status, out, _ = run_broker_once(["acl_file %s" % acl,
+                                      "listener %d 127.0.0.1" % free_ports()[0]])
+    assert status not in (0, None), (status, out)
+    if not is_mosquitto():
+        assert "%s:3: 'raed' is not an access word" % acl in out, out
+        assert "%s:4: unknown keyword 'garbage'" % acl in out, out
 
 
 if __name__ == "__main__":
