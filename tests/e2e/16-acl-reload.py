@@ -165,5 +165,25 @@ def test_allow_anonymous_withdrawn_disconnects_anonymous_clients():
         assert c.connect(uid("x"))[1] == 5
 
 
+@midge_only
+def test_will_rechecked_when_sent():
+    acl = new_acl("user alice\ntopic write wills/#\nuser obs\ntopic read wills/#\n")
+    with Broker(conf=["acl_file %s" % acl]) as b:
+        obs = connect(b, "obs")
+        obs.subscribe("wills/#", 1)
+        keep, lose = RawClient(b.port), RawClient(b.port)
+        assert keep.connect(uid("k"), username="alice", will_topic="wills/keep",
+                            will_payload="k")[1] == 0
+        assert lose.connect(uid("l"), username="alice", will_topic="wills/lose",
+                            will_payload="l")[1] == 0
+        write(acl, "user alice\ntopic write wills/keep\nuser obs\ntopic read wills/#\n")
+        sighup(b, "configuration reloaded")
+        lose.close()
+        keep.close()
+        obs.expect_publish("wills/keep", "k")
+        obs.expect_nothing(0.3)
+        assert "will to 'wills/lose' denied by the ACL" in b.log_text()
+
+
 if __name__ == "__main__":
     main()
