@@ -183,14 +183,19 @@ static const struct cfg_option rows[O_COUNT_] = {
     [O_pid_file] = {.name = "pid_file",
                     SUP(GENERAL, G, PATH),
                     GF(pid_file),
-                    .doc = "Writes the broker's process id to this file at start-up and removes it "
-                           "on a clean exit."},
+                    .doc = "Writes the broker's process id to this file once the listeners are "
+                           "bound (after -d has detached) and removes it on a clean exit. A pid "
+                           "file naming a running process stops the start; a stale one is "
+                           "replaced."},
     [O_user] = {.name = "user",
                 SUP(GENERAL, G, STRING),
                 GF(user),
                 .default_text = "mosquitto",
-                .doc = "When started as root, the broker switches to this user and its primary "
-                       "group after reading the configuration. No effect otherwise or on Windows."},
+                .doc = "When started as root, the broker binds its listeners and opens its files, "
+                       "then switches to this user, its primary group and its supplementary "
+                       "groups. A user that does not exist stops the start (the default "
+                       "`mosquitto` falls back to `midge`); `root` keeps root. No effect when "
+                       "not started as root, or on Windows."},
     [O_sys_interval] = {.name = "sys_interval",
                         SUP(GENERAL, G, INT),
                         GF(sys_interval),

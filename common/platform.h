@@ -228,21 +228,55 @@ struct plat_service_ops {
     /* Debug dump (SIGUSR2); may be NULL. */
     void (*debug)(void *ud);
     /* Called after the loop returned, before the loop is freed: release everything that
-     * uses the loop. */
+     * uses the loop. Also called (once, without start) when the start is refused before
+     * ops->start, so that the core can free what it prepared. */
     void (*cleanup)(void *ud);
+    /* Report an event of the process model (privileges dropped, stale pid file
+     * replaced, ...) as one line for the broker's log; may be NULL (then stderr). Called
+     * on the loop thread, also before ops->start. */
+    void (*log)(enum plat_log_level level, const char *line, void *ud);
 };
 
 /* Options that affect how the process runs. */
 struct plat_service_opts {
     bool daemonize;       /* POSIX -d: detach from the terminal */
     const char *pid_file; /* write the pid here after detaching; NULL = none */
+    const char *user;     /* POSIX, started as root: switch to this user after start
+                           * (NULL = the default); ignored elsewhere */
 };
 
 /* Run the broker under the platform's process model: POSIX foreground or daemon; on
  * Windows the SCM or console mode. Creates the loop, wires signals to ops, calls
  * ops->start, runs the loop, calls ops->cleanup. BLOCKS until the service stops.
- * Returns the process exit status (0 after a clean stop). */
+ * Returns the process exit status (0 after a clean stop).
+ * POSIX order: resolve `user` and check the pid file (a live one is an error), detach
+ * when daemonize (the parent waits until the child is ready or failed and exits 0 or
+ * 1 itself), ops->start, write the pid file, drop root privileges, then report ready
+ * (daemon parent, sd_notify READY=1). SIGHUP is framed by RELOADING=1/READY=1 and a
+ * stop request sends STOPPING=1 when NOTIFY_SOCKET is set. */
 int plat_service_main(const struct plat_service_ops *ops, const struct plat_service_opts *o,
                       void *ud);
+
+/* Handle the platform's own command-line verbs; call it first in main. It may replace
+ * *argv (Windows: a UTF-8 copy of the wide command line, kept for the process's
+ * lifetime). Windows verbs: "install [--config PATH]" and "uninstall" do their work and
+ * return true with the exit status in *status; "run" (console mode) and "service" (the
+ * form the service control manager starts) are removed from argv and return false, so
+ * main carries on parsing the remaining options. POSIX has no verbs: returns false.
+ * BLOCKS (install/uninstall wait for the service manager). */
+bool plat_service_verb(int *argc, char ***argv, int *status);
+
+/* ---- 7. Paths ------------------------------------------------------------------------- */
+
+/* Expand environment references in path into a caller-owned string (*out, free()).
+ * Windows: %VAR% (unknown variables stay as written); POSIX: a plain copy. Every path
+ * given to the file functions above is expanded by the platform already; use this for
+ * paths handed to other libraries (certificates for OpenSSL, for example). Returns 0 or
+ * ERR_INVAL (not valid UTF-8 on Windows). */
+int plat_path_expand(const char *path, char **out);
+/* The configuration file to read when none was given on the command line, or NULL to
+ * run with the built-in defaults. Windows: %ProgramData%\midge\midge.conf when that file
+ * exists; POSIX: NULL. The string is static. */
+const char *plat_path_default_config(void);
 
 #endif

@@ -16,7 +16,11 @@
 
 struct plat_file {
     int fd;
+    plat_file *next; /* in open_files */
 };
+
+/* Files opened for appending (log files), for posix__file_give_to. Loop thread only. */
+static plat_file *open_files;
 
 /* errno of open/stat-like calls to ERR_*. */
 static int file_err(int e)
@@ -254,6 +258,8 @@ int plat_file_open_append(const char *path, plat_file **out, struct err_detail *
         return posix__err(d, file_err(errno), errno, path);
     plat_file *f = xmalloc(sizeof *f);
     f->fd = fd;
+    f->next = open_files;
+    open_files = f;
     *out = f;
     return 0;
 }
@@ -267,6 +273,23 @@ void plat_file_close(plat_file *f)
 {
     if (!f)
         return;
+    for (plat_file **p = &open_files; *p; p = &(*p)->next) {
+        if (*p == f) {
+            *p = f->next;
+            break;
+        }
+    }
     close(f->fd);
     free(f);
+}
+
+void posix__file_give_to(unsigned uid)
+{
+    for (plat_file *f = open_files; f; f = f->next) {
+        struct stat st;
+        /* Only root's files: a log file someone gave to another account stays so. A
+         * failure leaves the file as it was; the reopen then reports the problem. */
+        if (fstat(f->fd, &st) == 0 && st.st_uid == 0)
+            (void)fchown(f->fd, (uid_t)uid, (gid_t)-1);
+    }
 }

@@ -9,6 +9,7 @@
 #include "service/sec.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/log_topic.h"
 #include "service/retain.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
@@ -96,6 +97,7 @@ int broker_start(struct broker *b, plat_loop *loop)
     plat_timer_new(loop, on_expiry_timer, b, &b->expiry_timer);
     plat_timer_start(b->expiry_timer, 1000, 1000);
     sys_tree_start(b);
+    log_topic_start(b);
     log_notice("midge %s running", MIDGE_VERSION);
     return 0;
 }
@@ -156,16 +158,20 @@ void broker_reload(struct broker *b)
     struct cfg n;
     struct err_detail d = {{0}, {0}, 0};
     cfg_init(&n);
+    char msg[1200];
     int rc = config_io_load(b->config_path, &n, &d);
-    if (rc == 0)
-        rc = log_configure(&n, b->verbose, &d);
     if (rc < 0) {
-        char msg[1200];
         log_error("reload failed, keeping the running configuration: %s",
                   err_detail_format(&d, msg, sizeof msg));
         cfg_cleanup(&n);
+        log_reopen(); /* log rotation still works while the file is being edited */
         return;
     }
+    /* A log file that cannot be reopened (for example in a directory the unprivileged
+     * user may not write) must not block the rest of the reload. */
+    if (log_configure(&n, b->verbose, &d) < 0)
+        log_warn("reload: cannot reopen the log, it stays on the old file: %s",
+                 err_detail_format(&d, msg, sizeof msg));
     apply_reloadable(b, &n);
     sys_tree_reconfigure(b);
     sec_reload(b, &n);
@@ -185,6 +191,7 @@ void broker_cleanup(struct broker *b)
     plat_timer_free(b->ka_timer);
     plat_timer_free(b->expiry_timer);
     sys_tree_stop(b);
+    log_topic_stop(b);
     sec_cleanup(b);
     sub_tree_free(b->subs);
     retain_free(b->retained);

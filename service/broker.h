@@ -19,6 +19,7 @@
 struct acl_view;
 struct auth;
 struct conn;
+struct log_topic;
 struct sec_domain;
 struct session;
 struct sys_tree;
@@ -162,9 +163,10 @@ struct broker {
     size_t rbuf_size;
     uint64_t start_ms;
     struct stats stats;
-    struct sys_tree *sys;   /* $SYS publication state (sys_tree.c) */
-    struct auth *auth;      /* password_file users and cache (auth.c) */
-    struct sec_domain *sec; /* security domains: one, or one per listener (sec.c) */
+    struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
+    struct auth *auth;           /* password_file users and cache (auth.c) */
+    struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
+    struct sec_domain *sec;      /* security domains: one, or one per listener (sec.c) */
     size_t n_sec;
     bool sec_per_listener; /* per_listener_settings at start */
 };

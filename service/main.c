@@ -110,7 +110,10 @@ static int load_config(const struct args *a, struct cfg *c)
 
 static int on_start(plat_loop *loop, void *ud)
 {
-    return broker_start(ud, loop);
+    int rc = broker_start(ud, loop);
+    if (rc == 0)
+        log_startup_done();
+    return rc;
 }
 
 static void on_stop(void *ud)
@@ -134,12 +137,39 @@ static void on_cleanup(void *ud)
     broker_cleanup(ud);
 }
 
+/* Process-model events (privileges dropped, stale pid file, ...) go to the log. */
+static void on_platform_log(enum plat_log_level level, const char *line, void *ud)
+{
+    (void)ud;
+    static const enum log_class classes[] = {
+        [PLAT_LOG_ERROR] = LOG_ERROR,   [PLAT_LOG_WARNING] = LOG_WARNING,
+        [PLAT_LOG_NOTICE] = LOG_NOTICE, [PLAT_LOG_INFO] = LOG_INFO,
+        [PLAT_LOG_DEBUG] = LOG_DEBUG,
+    };
+    log_write(classes[level], "%s", line);
+}
+
+/* -d points stdout and stderr at /dev/null once the broker serves: say so when they are
+ * the only log sinks. */
+static void warn_daemon_log(const struct args *a, const struct cfg *c)
+{
+    unsigned kept = CFG_LOG_DEST_FILE | CFG_LOG_DEST_SYSLOG;
+    if (a->daemonize && !(c->log_dest & kept))
+        fprintf(stderr, "midge: warning: -d discards stdout and stderr after start-up; "
+                        "set `log_dest file PATH` or `log_dest syslog` to keep a log\n");
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
-    int rc = parse_args(argc, argv, &a);
+    int rc = 0;
+    if (plat_service_verb(&argc, &argv, &rc))
+        return rc;
+    rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
+    if (!a.config)
+        a.config = plat_path_default_config();
     struct cfg c;
     if (load_config(&a, &c) < 0) {
         cfg_cleanup(&c);
@@ -150,6 +180,7 @@ int main(int argc, char **argv)
         cfg_cleanup(&c);
         return 0;
     }
+    warn_daemon_log(&a, &c);
     struct err_detail d = {{0}, {0}, 0};
     if (log_configure(&c, a.verbose, &d) < 0) {
         char msg[1200];
@@ -161,8 +192,9 @@ int main(int argc, char **argv)
     if (!b)
         return 1;
     broker_init(b, &c, a.config, a.verbose, a.ports, a.n_ports);
-    const struct plat_service_ops ops = {on_start, on_stop, on_reload, on_save, NULL, on_cleanup};
-    const struct plat_service_opts opts = {a.daemonize, b->cfg.pid_file};
+    const struct plat_service_ops ops = {on_start, on_stop,    on_reload,      on_save,
+                                         NULL,     on_cleanup, on_platform_log};
+    const struct plat_service_opts opts = {a.daemonize, b->cfg.pid_file, b->cfg.user};
     rc = plat_service_main(&ops, &opts, b);
     free(b);
     log_shutdown();

@@ -134,6 +134,13 @@ void fake_log_clear(void);
  * MIDGE_FAKE_LOG_ECHO=1 turns it on at start. */
 void fake_log_set_echo(bool on);
 
+/* ---- Process model ---- */
+
+/* Whether the last plat_service_main was asked to daemonize (recorded, not done). */
+bool fake_service_detached(void);
+/* The `user` the last plat_service_main was given ("" for none; borrowed). */
+const char *fake_service_user(void);
+
 /* ---- Random, heap ---- */
 
 /* Restart the random byte sequence from seed (fake_reset uses 0). */
