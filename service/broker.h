@@ -121,6 +121,7 @@ struct conn {
     struct msg *will;         /* owned; topic already mounted */
     char *username;           /* owned */
     bool pw_checked;          /* username and password verified against password_file */
+    uint32_t acl_denials;     /* SUBSCRIBE denials logged so far (rate limit) */
     const char *close_reason; /* static text for the disconnect log line */
     struct link all_link;     /* broker.conns or broker.closing */
     struct link flush_link;   /* broker.flush when out has data to write */

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* SUBSCRIBE denials logged per connection. */
+#define MAX_LOGGED_DENIALS 10u
+
 /* Mounted filter (mount point + f) into a caller-owned string; NULL when too long. */
 static char *mount(const struct conn *c, const uint8_t *f, size_t flen, size_t *outlen)
 {
@@ -42,7 +45,13 @@ static uint8_t subscribe_one(struct conn *c, const struct mqtt_sub_entry *e, cha
      * granted and its deliveries are checked one by one (service/acl.h). */
     enum acl_reach reach = acl_view_reach(c->sess->acl, *filter, *flen);
     if (reach == ACL_REACH_NONE) {
-        log_info("client=%s subscribe '%s' denied by the ACL", c->sess->client_id, *filter);
+        /* Logged for the first few per connection only: a client must not be able to
+         * flood the log by repeating a refused SUBSCRIBE. */
+        if (c->acl_denials < MAX_LOGGED_DENIALS)
+            log_info("client=%s subscribe '%s' denied by the ACL%s", c->sess->client_id, *filter,
+                     c->acl_denials + 1 == MAX_LOGGED_DENIALS ? " (further denials not logged)"
+                                                              : "");
+        c->acl_denials++;
         x_clear(filter);
         return MQTT_SUBACK_FAILURE;
     }
