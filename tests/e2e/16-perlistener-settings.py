@@ -84,7 +84,7 @@ def test_security_settings_per_listener():
         # client-id rules per listener
         assert rc_of(secure, cid="", username="alice", password="pa") == 2
         assert rc_of(open_, cid="") == 0
-        wait_until(lambda: re.search(r"(client=| as )open-[0-9a-f]", b.log_text()),
+        wait_until(lambda: re.search(r"(client=| as )open-[0-9a-fA-F]", b.log_text()),
                    what="generated id with prefix")
 
 
