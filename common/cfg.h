@@ -31,6 +31,14 @@ enum cfg_log_type {
     CFG_LOG_TYPE_ALL = 0xffu,
 };
 
+/* TLS options of one listener (common/cfg_tls.h). Strings owned; NULL = not given. */
+struct cfg_tls {
+    char *certfile, *keyfile, *cafile, *capath, *crlfile, *dhparamfile;
+    char *ciphers, *ciphers_tls13, *psk_hint;
+    int tls_version; /* minimum: 12 = TLS 1.2 (default), 13, 11 */
+    bool require_certificate, use_identity_as_username, use_subject_as_username;
+};
+
 /* One `listener` block (or the implicit default listener of `port`/`bind_address`). */
 struct cfg_listener {
     uint16_t port;
@@ -40,11 +48,11 @@ struct cfg_listener {
     char *mount_point;   /* NULL = none */
     char *src_file;      /* where the block started, for messages */
     int src_line;
+    struct cfg_tls tls;
     bool use_username_as_clientid; /* client id := username (none: not authorised) */
     /* Security options of this listener, used only with per_listener_settings true. */
     char *password_file;            /* NULL = no password checks */
     char *acl_file;                 /* NULL = every topic allowed */
-    char *psk_file;                 /* consumed by the TLS listeners */
     char *auto_id_prefix;           /* NULL = "auto-" */
     int allow_anonymous;            /* -1 = not set (false: a listener is configured) */
     int allow_zero_length_clientid; /* -1 = not set (true) */
@@ -63,7 +71,7 @@ struct cfg {
     char *auto_id_prefix;
     char *password_file; /* NULL = no password checks */
     char *acl_file;      /* NULL = every topic allowed */
-    char *psk_file;      /* consumed by the TLS listeners */
+    char *psk_file;      /* TLS-PSK identities and keys; NULL = none (always global) */
 
     /* limits and delivery */
     uint32_t max_inflight_messages; /* 0 = unlimited */
@@ -78,6 +86,13 @@ struct cfg {
     bool set_tcp_nodelay;
     int64_t persistent_client_expiration; /* seconds, 0 = never */
     uint32_t sys_interval;                /* seconds, 0 = no $SYS */
+
+    /* persistence */
+    bool persistence;
+    char *persistence_file;     /* default "midge.db"; NULL = the same */
+    char *persistence_location; /* NULL = the working directory */
+    uint32_t autosave_interval; /* seconds (or changes); 0 = only at shutdown / on demand */
+    bool autosave_on_changes;
 
     /* logging */
     unsigned log_dest; /* cfg_log_dest bits; default STDERR */

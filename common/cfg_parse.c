@@ -5,6 +5,7 @@
 #include "common/cfg_parse.h"
 
 #include "common/cfg_parse_priv.h"
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 #include "common/utf8.h"
 
@@ -112,6 +113,7 @@ void cfg_parse__listener_defaults(struct cfg_listener *li)
 {
     memset(li, 0, sizeof *li);
     li->max_connections = -1;
+    li->tls.tls_version = 12;
     li->allow_anonymous = -1;
     li->allow_zero_length_clientid = -1;
 }
@@ -401,6 +403,8 @@ static int parse_main(const char *name, const char *text, size_t len, const stru
     int rc = cfg_parse__text(&x, &f, text, len);
     if (rc == 0)
         rc = cfg_parse__finish(&x);
+    if (rc == 0)
+        rc = cfg_tls_validate(out, x.d);
     cfg_listener_cleanup(&x.deflt);
     free(x.deflt_note);
     free(x.sec_note);

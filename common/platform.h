@@ -3,8 +3,9 @@
  *
  * Each platform directory (posix/, win32/, tests/fakes/) implements ALL of this header,
  * with the same file names (plat_loop.c, plat_net.c, plat_file.c, plat_time.c,
- * plat_random.c, plat_log.c, plat_service.c, plat_ctl.c); CMake links exactly one. A
- * capability a platform lacks is an explicit function returning ERR_NOTSUP.
+ * plat_random.c, plat_log.c, plat_service.c, plat_ctl.c, plat_thread.c); CMake links
+ * exactly one. A capability a platform lacks is an explicit function returning
+ * ERR_NOTSUP.
  *
  * Guarantees every backend gives:
  *  - Errors are negative ERR_* codes from common/err.h; OS error numbers are translated
@@ -29,6 +30,8 @@ typedef struct plat_loop plat_loop;
 typedef struct plat_sock plat_sock;
 typedef struct plat_timer plat_timer;
 typedef struct plat_file plat_file;
+typedef struct plat_thread plat_thread;
+typedef struct plat_atomic_file plat_atomic_file;
 
 /* ---- 1. Event loop ------------------------------------------------------------------ */
 
@@ -158,6 +161,23 @@ int plat_file_read_all(const char *path, size_t max, char **data, size_t *len,
  * BLOCKS. */
 int plat_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                            struct err_detail *d);
+/* plat_file_write_atomic in pieces, for files too large to build in memory first: begin
+ * creates the temporary file (mode as for plat_file_write_atomic) and *out, which the
+ * caller owns until commit or abort; write appends; commit flushes the file to disk,
+ * renames it over path, flushes the directory and frees f (on failure path is untouched
+ * and the temporary file removed, f freed all the same); abort removes the temporary
+ * file and frees f (NULL is a no-op). After a failed write call abort. All BLOCK; any
+ * one thread at a time per file. Return 0 or ERR_NOTFOUND / ERR_PERM / ERR_IO. */
+int plat_file_atomic_begin(const char *path, unsigned mode, plat_atomic_file **out,
+                           struct err_detail *d);
+int plat_file_atomic_write(plat_atomic_file *f, const void *data, size_t len, struct err_detail *d);
+int plat_file_atomic_commit(plat_atomic_file *f, struct err_detail *d);
+void plat_file_atomic_abort(plat_atomic_file *f);
+/* Remove the temporary files that plat_file_write_atomic calls for path left behind when
+ * the process died during them (a crash between creating and renaming). Only call it
+ * while no such write for path is running. Returns the number of files removed (0 when
+ * there were none or the directory does not exist) or ERR_IO. BLOCKS. */
+int plat_file_remove_stale_temps(const char *path, struct err_detail *d);
 /* List the names (not paths) of regular files in dir whose name ends with suffix
  * ("" = all), unsorted. *names is a caller-owned array of caller-owned strings
  * (free each, then the array). BLOCKS. */
@@ -278,5 +298,22 @@ int plat_path_expand(const char *path, char **out);
  * run with the built-in defaults. Windows: %ProgramData%\midge\midge.conf when that file
  * exists; POSIX: NULL. The string is static. */
 const char *plat_path_default_config(void);
+/* ---- 8. Worker threads --------------------------------------------------------------- */
+
+/* Code for a worker thread. It must not touch the loop or anything the loop thread
+ * mutates; it may call plat_loop_wakeup and the blocking file functions. */
+typedef void (*plat_thread_fn)(void *ud);
+
+/* Start a thread running fn(ud) (any thread may start one). *out is owned by the caller
+ * and released with plat_thread_join. Returns 0, or ERR_IO / ERR_NOMEM with the reason
+ * in *d; on error fn is never called. A platform without threads may run fn(ud) to
+ * completion inside this call (the fake platform does), so callers must not hold locks
+ * that fn takes. */
+int plat_thread_start(plat_thread_fn fn, void *ud, plat_thread **out, struct err_detail *d);
+/* True once fn has returned (never blocks; any thread). Everything fn wrote before it
+ * returned is visible to the caller once this returns true. */
+bool plat_thread_is_done(plat_thread *t);
+/* Wait for fn to return, then free t. BLOCKS. NULL is a no-op. */
+void plat_thread_join(plat_thread *t);
 
 #endif

@@ -223,11 +223,10 @@ static int service_run(struct service_ctx *ctx)
 {
     struct err_detail d = {0};
     int rc = plat_loop_handle_signals(ctx->loop, on_service_signal, ctx);
-    if (rc < 0) {
+    if (rc == 0)
+        rc = ctx->ops->start(ctx->loop, ctx->ud);
+    else
         service_console("cannot handle signals", rc, &d);
-        return 1;
-    }
-    rc = ctx->ops->start(ctx->loop, ctx->ud);
     if (rc == 0)
         rc = service_settle(ctx);
     if (rc < 0) {

@@ -132,8 +132,9 @@ int posix__user_resolve(const char *name, struct posix_user *u, struct err_detai
 /* Switch to u (initgroups, setgid, setuid) and check that root cannot be regained.
  * No-op when u->drop is false. Returns 0 or ERR_PERM. */
 int posix__user_drop(const struct posix_user *u, struct err_detail *d);
-/* Give every file opened with plat_file_open_append that root owns to uid, so that a
- * log reopen after the privilege drop (SIGHUP) can still open it. */
+/* Give every file that plat_file_open_append created (and root owns) to uid, so that a
+ * log reopen after the privilege drop (SIGHUP) can still open it. Files that existed
+ * before keep their owner. */
 void posix__file_give_to(unsigned uid);
 
 /* Check the pid file at path before start-up: 0 when it is absent or stale (the pid

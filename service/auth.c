@@ -110,6 +110,9 @@ int auth_start(struct broker *b, struct err_detail *d)
 static bool conn_is_stale(const struct sec_domain *dom, const struct auth_users *a,
                           const struct pw_file *nf, const struct conn *c)
 {
+    const struct cfg_tls *t = &c->lst->cfg.tls;
+    if (t->use_identity_as_username || t->use_subject_as_username)
+        return false; /* the TLS handshake proved the username, not this file */
     if (c->pw_checked && c->username) {
         if (!nf)
             return !dom->allow_anonymous;

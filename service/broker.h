@@ -18,11 +18,15 @@
 
 struct acl_view;
 struct auth;
+struct persist;
 struct conn;
 struct log_topic;
 struct sec_domain;
 struct session;
 struct sys_tree;
+struct tls_conn;
+struct tls_ctx;
+struct tls_server;
 
 /* An intrusive doubly-linked list link; a node that is in no list points to itself. */
 struct link {
@@ -37,7 +41,11 @@ struct listener {
     char name[80];           /* "127.0.0.1:1883" for log lines */
     uint64_t n_conns;        /* live connections accepted here */
     bool paused;             /* accept paused after ERR_LIMIT */
-    size_t sec_index;        /* its security domain: broker.sec[sec_index] (sec.c) */
+    struct tls_ctx *tls;     /* TLS listener's context (service/tls.h); NULL = plain TCP */
+    /* Rate limit of TLS failure log lines (conn.c): this second, lines, lines dropped. */
+    uint64_t tls_log_sec;
+    unsigned tls_log_lines, tls_log_dropped;
+    size_t sec_index; /* its security domain: broker.sec[sec_index] (sec.c) */
 };
 
 /* State of an outbound QoS 1/2 (or queued QoS 0) message in a session queue. */
@@ -127,6 +135,7 @@ struct conn {
     struct link flush_link;   /* broker.flush when out has data to write */
     struct link ka_link;      /* keepalive wheel slot */
     size_t ka_slot;
+    struct tls_conn *tls; /* owned TLS state (service/tls.h); NULL = plain TCP */
 };
 
 #define KA_SLOTS 1024u
@@ -167,7 +176,14 @@ struct broker {
     struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
     struct auth *auth;           /* password_file users and cache (auth.c) */
     struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
-    struct sec_domain *sec;      /* security domains: one, or one per listener (sec.c) */
+    /* PSK keys of the TLS listeners; NULL when no listener uses TLS (service/tls.h). */
+    struct tls_server *tls;
+
+    /* persistence (persist.c) */
+    struct persist *persist;
+    uint64_t persist_changes; /* changes counted for autosave_on_changes */
+
+    struct sec_domain *sec; /* security domains: one, or one per listener (sec.c) */
     size_t n_sec;
     bool sec_per_listener; /* per_listener_settings at start */
 };
@@ -224,5 +240,9 @@ int listener_open_all(struct broker *b);
 void listener_close_all(struct broker *b);
 /* Called when a connection of lst closes: resumes a paused accept. */
 void listener_conn_closed(struct listener *lst);
+/* Reread certificate, key, CA and CRL files of every TLS listener (reload). A listener
+ * whose new files do not load keeps its running context; the reason is logged. New
+ * connections use the new files, established ones are not affected. */
+void listener_reload_tls(struct broker *b);
 
 #endif

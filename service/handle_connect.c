@@ -10,6 +10,7 @@
 #include "service/log.h"
 #include "service/sec.h"
 #include "service/session.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,25 +59,46 @@ static char *choose_client_id(struct conn *c, const struct mqtt_connect *p, int 
     return id;
 }
 
+/* use_identity_as_username / use_subject_as_username: the TLS handshake proved who the
+ * client is, so that name is its username and the password file is not consulted. A
+ * client without a certificate (or PSK identity) is refused as bad credentials. */
+static int tls_login(struct conn *c, bool subject)
+{
+    char *name = NULL;
+    if (!c->tls || tls_conn_peer_name(c->tls, subject, &name) < 0) {
+        log_notice("addr=%s refused: the listener takes the username from a client "
+                   "certificate, and the client sent none",
+                   c->addr);
+        return ERR_PERM;
+    }
+    free(c->username);
+    c->username = name;
+    return 0;
+}
+
 /* Authentication (service/auth.c): a username is checked against password_file when
  * one is configured (ERR_PERM, "bad username or password", when it does not verify);
  * otherwise allow_anonymous decides (ERR_AUTH, "not authorised"). A username without a
  * password file proves nothing, so it is let in only when anonymous access is. */
 static int authenticate(struct conn *c, const struct mqtt_connect *p, bool *by_file)
 {
+    const struct cfg_tls *t = &c->lst->cfg.tls;
+    if (t->use_identity_as_username || t->use_subject_as_username)
+        return tls_login(c, t->use_subject_as_username);
     return auth_connect(c->b, sec_of_listener(c->lst), p, by_file);
 }
 
-/* use_username_as_clientid: the username replaces the client id (*id, owned); a client
- * without one is not authorised (CONNACK 5), as in mosquitto. */
-static int username_as_id(const struct conn *c, const struct mqtt_connect *p, char **id)
+/* use_username_as_clientid: the username (c->username, which may come from a TLS
+ * identity) replaces the client id (*id, owned); a client without one is not
+ * authorised (CONNACK 5), as in mosquitto. */
+static int username_as_id(const struct conn *c, char **id)
 {
     if (!c->lst->cfg.use_username_as_clientid)
         return 0;
-    if (!p->has_username || p->username.len == 0 || memchr(p->username.p, 0, p->username.len))
+    if (!c->username || !c->username[0])
         return ERR_AUTH;
     free(*id);
-    *id = xstrndup((const char *)p->username.p, p->username.len);
+    *id = xstrdup(c->username);
     return 0;
 }
 
@@ -89,8 +111,7 @@ static int check_will(const struct conn *c, const struct mqtt_connect *p, const 
         return 0;
     if (acl_topic_is_reserved((const char *)p->will_topic.p, p->will_topic.len))
         return ERR_AUTH;
-    const char *user = p->has_username ? c->username : NULL;
-    struct acl_view *v = acl_view_for(sec_of_listener(c->lst), id, user);
+    struct acl_view *v = acl_view_for(sec_of_listener(c->lst), id, c->username);
     bool ok = acl_view_allows(v, will->topic, will->topic_len, ACL_WRITE);
     acl_view_free(v);
     if (!ok)
@@ -170,12 +191,12 @@ int handle_connect(struct conn *c, const struct mqtt_connect *p)
     struct msg *will = NULL;
     bool by_file = false;
     rc = authenticate(c, p, &by_file);
+    if (rc == 0 && p->has_username && !c->username) /* a TLS identity already is one */
+        c->username = xstrndup((const char *)p->username.p, p->username.len);
     if (rc == 0)
-        rc = username_as_id(c, p, &id);
+        rc = username_as_id(c, &id);
     if (rc == 0)
         rc = make_will(c, p, &will);
-    if (rc == 0 && p->has_username)
-        c->username = xstrndup((const char *)p->username.p, p->username.len);
     if (rc == 0)
         rc = check_will(c, p, will, id);
     if (rc < 0) {

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Listeners: resolve and bind the configured addresses (or the local-only defaults) and
  * hand accepted sockets to the connection layer. */
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 #include "service/broker.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +28,9 @@ static void copy_listener_cfg(struct cfg_listener *dst, const struct cfg_listene
     dst->bind_address = xstrdup(src->bind_address);
     dst->mount_point = xstrdup(src->mount_point);
     dst->src_file = xstrdup(src->src_file);
+    cfg_tls_copy(&dst->tls, &src->tls);
     dst->password_file = xstrdup(src->password_file);
     dst->acl_file = xstrdup(src->acl_file);
-    dst->psk_file = xstrdup(src->psk_file);
     dst->auto_id_prefix = xstrdup(src->auto_id_prefix);
 }
 
@@ -37,7 +39,8 @@ static void listener_free(struct listener *l)
     if (!l)
         return;
     plat_sock_close(l->sock);
-    cfg_listener_cleanup(&l->cfg);
+    tls_ctx_free(l->tls);
+    cfg_listener_cleanup(&l->cfg); /* frees the TLS strings too */
     free(l);
 }
 
@@ -55,7 +58,14 @@ static int bind_one(struct broker *b, const struct cfg_listener *lc, const struc
     copy_listener_cfg(&l->cfg, lc);
     plat_addr_format(a, l->name, sizeof l->name);
     struct err_detail d = {{0}, {0}, 0};
-    int rc = plat_sock_listen(b->loop, a, BACKLOG, &l->sock, &d);
+    int rc = cfg_tls_is_enabled(&lc->tls) ? tls_ctx_new(b->tls, lc, &l->tls, &d) : 0;
+    if (rc < 0) {
+        char msg[1200];
+        log_error("cannot start TLS on %s: %s", l->name, err_detail_format(&d, msg, sizeof msg));
+        listener_free(l);
+        return rc;
+    }
+    rc = plat_sock_listen(b->loop, a, BACKLOG, &l->sock, &d);
     if (rc < 0) {
         log_error("cannot listen on %s: %s%s%s", l->name, err_str(rc), d.msg[0] ? ": " : "", d.msg);
         listener_free(l);
@@ -63,8 +73,8 @@ static int bind_one(struct broker *b, const struct cfg_listener *lc, const struc
     }
     plat_sock_watch(l->sock, PLAT_EV_READ, on_listener_io, l);
     add_listener(b, l);
-    log_notice("listening on %s%s%s", l->name, lc->mount_point ? " mount_point " : "",
-               lc->mount_point ? lc->mount_point : "");
+    log_notice("listening on %s%s%s%s", l->name, l->tls ? " (TLS)" : "",
+               lc->mount_point ? " mount_point " : "", lc->mount_point ? lc->mount_point : "");
     return 0;
 }
 
@@ -147,5 +157,25 @@ void listener_conn_closed(struct listener *lst)
     if (lst->paused) {
         lst->paused = false;
         plat_sock_watch(lst->sock, PLAT_EV_READ, on_listener_io, lst);
+    }
+}
+
+void listener_reload_tls(struct broker *b)
+{
+    for (size_t i = 0; i < b->n_listeners; i++) {
+        struct listener *l = b->listeners[i];
+        if (!l->tls)
+            continue;
+        struct tls_ctx *fresh = NULL;
+        struct err_detail d = {{0}, {0}, 0};
+        if (tls_ctx_new(b->tls, &l->cfg, &fresh, &d) < 0) {
+            char msg[1200];
+            log_error("reload: listener %s keeps its running certificate: %s", l->name,
+                      err_detail_format(&d, msg, sizeof msg));
+            continue;
+        }
+        tls_ctx_free(l->tls); /* live connections hold their own reference */
+        l->tls = fresh;
+        log_notice("reload: listener %s reread its TLS certificate and key", l->name);
     }
 }

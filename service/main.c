@@ -6,6 +6,8 @@
 #include "service/broker.h"
 #include "service/config_io.h"
 #include "service/log.h"
+#include "service/persist.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,13 @@ static int load_config(const struct args *a, struct cfg *c)
     }
     for (size_t i = 0; i < c->n_warnings; i++)
         fprintf(stderr, "midge: warning: %s\n", c->warnings[i]);
+    /* Certificates, keys and CA files are checked now, so `midge -t` and a broken
+     * start name the listener and the file at fault. */
+    rc = tls_config_check(c, &d);
+    if (rc < 0) {
+        fprintf(stderr, "midge: %s\n", err_detail_format(&d, msg, sizeof msg));
+        return rc;
+    }
     return 0;
 }
 
@@ -128,8 +137,7 @@ static void on_reload(void *ud)
 
 static void on_save(void *ud)
 {
-    (void)ud;
-    log_notice("save requested: persistence is not enabled in this build");
+    persist_request_save(ud);
 }
 
 static void on_cleanup(void *ud)
@@ -165,6 +173,8 @@ int main(int argc, char **argv)
     int rc = 0;
     if (plat_service_verb(&argc, &argv, &rc))
         return rc;
+    /* Before anything touches the crypto library (password hashes too): no openssl.cnf. */
+    (void)tls_library_init();
     rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc > 0 ? 0 : 1;

@@ -77,6 +77,8 @@ void session_attach(struct session *s, struct conn *c)
     s->conn = c;
     c->sess = s;
     link_remove(&s->expiry_link);
+    if (s->persistent)
+        s->b->persist_changes++;
     struct stats *st = &s->b->stats;
     st->connects++;
     st->clients_connected++;
@@ -128,6 +130,7 @@ static void send_entry(struct session *s, struct qentry *e)
     }
     e->mid = next_mid(s);
     e->state = Q_WAIT_ACK;
+    s->b->persist_changes++;
     q->active++;
     s->b->stats.inflight++;
     conn_send_publish(s->conn, e->m, e->qos, e->mid, false, e->retain);
@@ -199,6 +202,7 @@ static void q_push(struct session *s, struct msg *m, uint8_t qos, bool retain)
     q->count++;
     q->queued_bytes += m->payload_len;
     s->b->stats.queued++;
+    s->b->persist_changes++;
 }
 
 void session_deliver(struct session *s, struct msg *m, uint8_t qos, bool retain)
@@ -277,6 +281,7 @@ int session_ack(struct session *s, uint8_t type, uint16_t mid)
 bool session_sub_add(struct session *s, const char *f, size_t flen, uint8_t options)
 {
     bool replaced = false;
+    s->b->persist_changes++;
     sub_tree_add(s->b->subs, f, flen, s, options, 0, &replaced);
     if (replaced) {
         for (size_t i = 0; i < s->n_subs; i++)
@@ -300,6 +305,7 @@ int session_sub_remove(struct session *s, const char *f, size_t flen)
         sub_tree_remove(s->b->subs, f, flen, s);
         free(s->subs[i].filter);
         s->subs[i] = s->subs[--s->n_subs];
+        s->b->persist_changes++;
         return 0;
     }
     return ERR_NOTFOUND;

@@ -45,6 +45,20 @@ def test_detach_serves_and_stops():
 
 
 @midge_only
+def test_warns_when_the_log_would_be_lost():
+    # With only stderr as a sink the log ends at /dev/null after detaching: say so.
+    with Daemon(log_file=False) as d:
+        out = d.start()
+        assert "-d discards stdout and stderr" in out, out
+        assert port_accepts(d.port)
+        assert d.stop() == 0
+    with Daemon() as d:
+        out = d.start()
+        assert "discards" not in out, out
+        assert d.stop() == 0
+
+
+@midge_only
 def test_bad_config_fails_in_parent():
     with Daemon(conf=["max_inflight_messages lots"]) as d:
         rc, out = d.run()

@@ -52,6 +52,32 @@ def test_user_nobody_drops_privileges():
 
 
 @midge_only
+def test_pid_file_in_users_directory_is_removed():
+    # Like /run/midge: a directory the user owns lets the broker remove its pid file at
+    # exit; in root's directory the removal fails (logged) and the next start replaces it.
+    if not need_root():
+        return
+    pw = pwd.getpwnam("nobody")
+    with Daemon(user="nobody", mode=0o755) as d:
+        run = os.path.join(d.dir, "run")
+        os.mkdir(run, 0o750)
+        os.chown(run, pw.pw_uid, pw.pw_gid)
+        d.pid_path = os.path.join(run, "midge.pid")
+        d.write_config()
+        d.start()
+        assert d.stop() == 0
+        assert not os.path.exists(d.pid_path), "pid file left in the user's directory"
+    with Daemon(user="nobody", mode=0o755) as d:
+        d.start()
+        assert d.stop() == 0
+        assert os.path.exists(d.pid_path)
+        assert "cannot remove the pid file" in d.log_text()
+        d.start()                                   # stale: replaced, not refused
+        assert "replacing stale pid file" in d.log_text()
+        assert d.stop() == 0
+
+
+@midge_only
 def test_missing_user_refused():
     if not need_root():
         return
@@ -96,6 +122,25 @@ def test_user_root_is_explicit():
         d.start()
         assert ids_of(proc_status(d.pid))[0][0] == 0
         assert "running as root because the configuration says `user root`" in d.log_text()
+        assert d.stop() == 0
+
+
+@midge_only
+def test_existing_log_keeps_its_owner():
+    # A log file root already had is not given away; after the switch the broker keeps
+    # writing to the file it opened and says why it cannot reopen it.
+    if not need_root():
+        return
+    with Daemon(user="nobody", mode=0o755) as d:
+        with open(d.log_path, "w") as f:
+            f.write("root's line\n")
+        os.chmod(d.log_path, 0o640)
+        d.start()
+        assert os.stat(d.log_path).st_uid == 0
+        d.signal(signal.SIGHUP)
+        d.wait_log("configuration reloaded")
+        log = d.log_text()
+        assert log.startswith("root's line\n") and "cannot reopen the log" in log, log
         assert d.stop() == 0
 
 

@@ -43,7 +43,7 @@ class Daemon:
     """A temporary directory with a config (log_dest file, pid_file, one listener) for
     `midge -c CONF -d`. conf: extra global lines; listener: extra listener lines."""
 
-    def __init__(self, conf=None, listener=None, user="root", mode=0o700):
+    def __init__(self, conf=None, listener=None, user="root", mode=0o700, log_file=True):
         self.dir = tempfile.mkdtemp(prefix="midge-e2e-d-")
         os.chmod(self.dir, mode)
         self.conf_path = os.path.join(self.dir, "midge.conf")
@@ -53,12 +53,13 @@ class Daemon:
         self.extra = list(conf or [])
         self.listener = list(listener or [])
         self.user = user
+        self.log_file = log_file
         self.pid = None
         self.write_config()
 
     def config_lines(self):
-        lines = ["log_dest file %s" % self.log_path, "log_type all",
-                 "allow_anonymous true", "pid_file %s" % self.pid_path]
+        lines = ["log_dest file %s" % self.log_path if self.log_file else "log_dest stderr",
+                 "log_type all", "allow_anonymous true", "pid_file %s" % self.pid_path]
         if self.user is not None:
             lines.append("user %s" % self.user)
         lines += self.extra

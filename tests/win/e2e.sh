@@ -34,11 +34,11 @@ wait_port() { # PORT up|down
   return 1
 }
 # Publish one message and check that a subscriber receives it.
-roundtrip() { # PORT TOPIC PAYLOAD
-  timeout 10 mosquitto_sub -p "$1" -t "$2" -C 1 >"$T/sub.out" &
+roundtrip() { # PORT TOPIC PAYLOAD [CLIENT-OPTION...]
+  timeout 10 mosquitto_sub -p "$1" -t "$2" -C 1 "${@:4}" >"$T/sub.out" &
   local sub=$!
   for _ in $(seq 1 50); do
-    mosquitto_pub -p "$1" -t "$2" -m "$3" -q 1
+    mosquitto_pub -p "$1" -t "$2" -m "$3" -q 1 "${@:4}"
     if ! kill -0 $sub 2>/dev/null; then break; fi
     sleep 0.1
   done
@@ -54,12 +54,22 @@ wineserver -p # keep services alive between wine commands (reference, section 5)
 # 1. Console mode.
 P1=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\n' "$P1" >"$T/console.conf"
+# A TLS listener too: the Windows build runs the same TLS layer (test certificate only).
+P1T=$(free_port)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+printf 'listener %s 127.0.0.1\ncertfile %s\nkeyfile %s\n' "$P1T" "$(winpath "$T/tls.crt")" \
+  "$(winpath "$T/tls.key")" >>"$T/console.conf"
 wine "$BIN/midge.exe" run -c "$(winpath "$T/console.conf")" >"$T/console.log" 2>&1 &
 WPID=$!
 wait_port "$P1" up || die "console midge.exe did not listen on $P1"
 ok "midge.exe run listens on 127.0.0.1:$P1"
 roundtrip "$P1" win/console hello-console || die "console publish/subscribe"
 ok "mosquitto_pub -> midge.exe -> mosquitto_sub"
+wait_port "$P1T" up || die "console midge.exe did not listen on $P1T (TLS)"
+roundtrip "$P1T" win/tls hello-tls --cafile "$T/tls.crt" || die "TLS publish/subscribe"
+mosquitto_pub -p "$P1T" -t t -m plain -q 1 2>/dev/null && die "plain MQTT accepted on the TLS port"
+ok "mosquitto_pub --cafile -> midge.exe TLS listener -> mosquitto_sub; plain MQTT refused there"
 kill -INT $WPID
 wait $WPID && rc=0 || rc=$?
 [ $rc -eq 0 ] || die "midge.exe run exited $rc after Ctrl-C"
