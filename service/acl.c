@@ -118,9 +118,11 @@ static void rebind_domain(struct broker *b, struct sec_domain *dom)
         if (c->state == CONN_ACTIVE && s && s->sec_index == idx)
             acl_session_bind(s, idx, c->username);
     }
+    /* A session restored from persistence has no view yet (the username of its client
+     * is not stored): it is bound, and its queue re-checked, at its next CONNECT. */
     for (struct link *l = b->offline.next; l != &b->offline; l = l->next) {
         struct session *s = link_entry(l, struct session, expiry_link);
-        if (s->sec_index == idx)
+        if (s->sec_index == idx && s->acl)
             acl_session_bind(s, idx, s->acl_username);
     }
 }

@@ -187,5 +187,27 @@ def test_will_rechecked_when_sent():
         obs.expect_nothing(0.3)
 
 
+@midge_only
+def test_restored_session_checked_at_reconnect():
+    # Persistence does not store the username, so a restored session gets its rules at the
+    # next CONNECT: what it queued meanwhile is re-checked before anything is sent, and a
+    # reload in between does not judge it as anonymous.
+    acl = new_acl("user alice\ntopic read a/#\ntopic deny a/secret\nuser pub\ntopic write #\n")
+    with Broker(conf=["acl_file %s" % acl, "persistence true"]) as b:
+        cid = uid("rs")
+        a = connect(b, "alice", cid=cid, clean=False)
+        assert a.subscribe("a/#", 1) == [1]
+        a.disconnect()
+        b.restart()
+        sighup(b, "configuration reloaded")
+        p = connect(b, "pub")
+        p.publish("a/secret", "no", 1)
+        p.publish("a/ok", "yes", 1)
+        a = RawClient(b.port)
+        assert a.connect(cid, username="alice", clean=False) == (1, 0)
+        a.expect_publish("a/ok", "yes")
+        a.expect_nothing(0.3)
+
+
 if __name__ == "__main__":
     main()
