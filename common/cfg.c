@@ -76,5 +76,7 @@ void cfg_cleanup(struct cfg *c)
     free(c->log_timestamp_format);
     free(c->pid_file);
     free(c->user);
+    free(c->control_socket);
+    free(c->control_group);
     set_scalar_defaults(c);
 }

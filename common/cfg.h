@@ -105,6 +105,8 @@ struct cfg {
     /* process */
     char *pid_file;
     char *user;
+    char *control_socket; /* NULL = the platform default; "none" = no control socket */
+    char *control_group;  /* NULL = the broker's primary group */
 
     /* Warnings found while parsing (deprecated keywords accepted and ignored, ...), as
      * "file:line: text" strings owned by the struct, for the caller to log. */

@@ -15,6 +15,8 @@ enum opt_id {
     O_include_dir,
     O_pid_file,
     O_user,
+    O_control_socket,
+    O_control_group,
     O_sys_interval,
     O_max_inflight_messages,
     O_max_inflight_bytes,
@@ -197,6 +199,24 @@ static const struct cfg_option rows[O_COUNT_] = {
                        "groups. A user that does not exist stops the start (the default "
                        "`mosquitto` falls back to `midge`); `root` keeps root. No effect when "
                        "not started as root, or on Windows."},
+    [O_control_socket] =
+        {.name = "control_socket",
+         SUP(GENERAL, G, PATH),
+         GF(control_socket),
+         .arg_text = "PATH | none",
+         .doc = "Where the local control socket for `midge-ctl` and the admin app is created "
+                "(docs/control-protocol.md); `none` turns it off. Default: "
+                "`/run/midge/control.sock` for root and system users, else "
+                "`$XDG_RUNTIME_DIR/midge/control.sock`. The directory must belong to the "
+                "broker's user; it is made mode 0750 and the socket 0660."},
+    [O_control_group] =
+        {.name = "control_group",
+         SUP(GENERAL, G, STRING),
+         GF(control_group),
+         .arg_text = "NAME",
+         .doc = "The group that owns the control socket and whose members may use it, "
+                "besides root and the broker's own user. Default: the broker's primary "
+                "group."},
     [O_sys_interval] = {.name = "sys_interval",
                         SUP(GENERAL, G, INT),
                         GF(sys_interval),
@@ -929,6 +949,8 @@ static const unsigned char by_name[] = {
     O_clientid_prefixes,
     O_connection,
     O_connection_messages,
+    O_control_group,
+    O_control_socket,
     O_crlfile,
     O_dhparamfile,
     O_ffdc_output,

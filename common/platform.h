@@ -316,4 +316,51 @@ bool plat_thread_is_done(plat_thread *t);
 /* Wait for fn to return, then free t. BLOCKS. NULL is a no-op. */
 void plat_thread_join(plat_thread *t);
 
+/* ---- 8. Control endpoint ------------------------------------------------------------- */
+
+/* The local endpoint midge-ctl and the admin app connect to (docs/control-protocol.md).
+ * POSIX: a Unix stream socket in a directory of mode 0750 and a socket of mode 0660, both
+ * owned by the broker's user and the admin group; peers are identified by SO_PEERCRED.
+ * Windows: AF_UNIX (or a named pipe) whose ACL admits Administrators and SYSTEM only.
+ * Accepted connections are ordinary plat_sock streams (read, write, watch, close). */
+typedef struct plat_ctl plat_ctl;
+
+/* Who connected, as the OS reports it. */
+struct plat_ctl_peer {
+    bool allowed;  /* root/Administrators, the broker's own user, or the admin group */
+    char desc[96]; /* "uid=1000 gid=1000 pid=4242" (or the account name) for log lines */
+};
+
+/* Write the default endpoint path into out (outlen bytes, always terminated). POSIX:
+ * /run/midge/control.sock for root and system users (uid < 1000), else
+ * $XDG_RUNTIME_DIR/midge/control.sock. The same rule serves the broker and the tools.
+ * Returns 0, ERR_NOTFOUND when there is no default (no XDG_RUNTIME_DIR) or ERR_TOOBIG. */
+int plat_ctl_default_path(char *out, size_t outlen, struct err_detail *d);
+/* Create the endpoint at path on loop: make its directory if missing (and tighten the
+ * mode and group of one the process owns), replace a stale endpoint left by a dead
+ * broker, and listen. group names the admin group (NULL or "" = the process's primary
+ * group). Refuses a directory the process does not own or that others may write
+ * (ERR_PERM), a live endpoint of another process (ERR_ADDRINUSE), an unknown group
+ * (ERR_NOTFOUND), a path too long for the OS (ERR_TOOBIG). *out is owned by the caller
+ * (plat_ctl_close). BLOCKS briefly (file system, group lookup): call at start-up. */
+int plat_ctl_listen(plat_loop *loop, const char *path, const char *group, plat_ctl **out,
+                    struct err_detail *d);
+/* Call cb(ud) on the loop thread whenever a connection is pending (level-triggered);
+ * NULL cb stops watching. Returns 0 or ERR_IO. */
+int plat_ctl_watch(plat_ctl *c, plat_hook_cb cb, void *ud);
+/* Accept one pending connection as a non-blocking, close-on-exec plat_sock on the
+ * endpoint's loop (owned by the caller) and fill *peer. A peer that is not allowed is
+ * still returned (allowed = false) so that the caller can answer and log it before
+ * closing. Returns 0, ERR_AGAIN when none is pending, ERR_LIMIT when out of descriptors,
+ * ERR_IO otherwise. */
+int plat_ctl_accept(plat_ctl *c, plat_sock **out, struct plat_ctl_peer *peer);
+/* Stop listening and remove the endpoint (the directory stays); NULL is a no-op.
+ * Accepted connections stay open. */
+void plat_ctl_close(plat_ctl *c);
+/* Client side, for the tools: connect to the endpoint at path and return a non-blocking
+ * plat_sock on loop (owned by the caller). BLOCKS until connected (local, immediate).
+ * Returns 0, ERR_NOTFOUND (no endpoint), ERR_PERM (access denied by the file system or
+ * ACL), ERR_REFUSED (nobody listening), ERR_TOOBIG (path too long) or ERR_IO. */
+int plat_ctl_connect(plat_loop *loop, const char *path, plat_sock **out, struct err_detail *d);
+
 #endif

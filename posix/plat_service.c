@@ -208,6 +208,7 @@ static int service_settle(struct service_ctx *ctx)
     if (!u->drop)
         return 0;
     posix__file_give_to(u->uid);
+    posix__ctl_give_to(u->uid, u->gid);
     if ((rc = posix__user_drop(u, &d)) < 0) {
         service_console("refusing to run as root", rc, &d);
         return rc;

@@ -136,6 +136,10 @@ int posix__user_drop(const struct posix_user *u, struct err_detail *d);
  * log reopen after the privilege drop (SIGHUP) can still open it. Files that existed
  * before keep their owner. */
 void posix__file_give_to(unsigned uid);
+/* Hand the control endpoints (plat_ctl.c) to the broker's user before the privilege
+ * drop: their directory and socket become uid's, the admin group becomes gid when
+ * control_group was not set, and peers with uid count as the broker's own user. */
+void posix__ctl_give_to(unsigned uid, unsigned gid);
 
 /* Check the pid file at path before start-up: 0 when it is absent or stale (the pid
  * it holds, or -1 for unreadable contents, goes to *stale_pid; 0 when absent),

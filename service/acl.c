@@ -53,17 +53,27 @@ static void free_file(struct acl_file *f)
     free(f);
 }
 
+int acl_start_domain(struct sec_domain *dom, struct err_detail *d)
+{
+    if (!dom->acl_file)
+        return 0;
+    dom->acl = load(dom->acl_file, "", d);
+    if (!dom->acl) {
+        dom->acl = xmalloc(sizeof *dom->acl); /* no rules: everything denied */
+        acl_file_init(dom->acl);
+        return d->line > 0 ? ERR_CONFIG : ERR_IO;
+    }
+    log_notice("acl file %s (%s): %zu rule(s) for %zu user(s)", dom->acl_file, dom->label,
+               acl_file_rule_count(dom->acl), dom->acl->n_users);
+    return 0;
+}
+
 int acl_start(struct broker *b, struct err_detail *d)
 {
     for (size_t i = 0; i < b->n_sec; i++) {
-        struct sec_domain *dom = &b->sec[i];
-        if (!dom->acl_file)
-            continue;
-        dom->acl = load(dom->acl_file, "", d);
-        if (!dom->acl)
-            return d->line > 0 ? ERR_CONFIG : ERR_IO;
-        log_notice("acl file %s (%s): %zu rule(s) for %zu user(s)", dom->acl_file, dom->label,
-                   acl_file_rule_count(dom->acl), dom->acl->n_users);
+        int rc = acl_start_domain(&b->sec[i], d);
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }

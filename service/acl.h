@@ -72,6 +72,9 @@ int acl_start(struct broker *b, struct err_detail *d);
  * queued messages it may no longer read are dropped (messages already sent and awaiting
  * acknowledgement complete). */
 void acl_reload_domain(struct broker *b, struct sec_domain *dom);
+/* Load dom's acl_file (a domain added after start). On failure (logged, *d filled) dom
+ * gets an empty rule set, which denies every topic. */
+int acl_start_domain(struct sec_domain *dom, struct err_detail *d);
 /* Free every domain's parsed file; safe twice. */
 void acl_cleanup(struct broker *b);
 

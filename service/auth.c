@@ -70,8 +70,7 @@ static void drop_set(struct auth_users *a)
     a->active = false;
 }
 
-/* Load dom's password file (if any) into its fresh user set. */
-static int start_domain(struct sec_domain *dom, struct err_detail *d)
+int auth_start_domain(struct sec_domain *dom, struct err_detail *d)
 {
     struct auth_users *a = xcalloc(1, sizeof *a);
     dom->users = a;
@@ -98,7 +97,7 @@ int auth_start(struct broker *b, struct err_detail *d)
     if (plat_random_bytes(a->key, sizeof a->key) < 0)
         return err_set(d, ERR_IO, NULL, 0, "no random bytes for the password cache key");
     for (size_t i = 0; i < b->n_sec; i++) {
-        int rc = start_domain(&b->sec[i], d);
+        int rc = auth_start_domain(&b->sec[i], d);
         if (rc < 0)
             return rc;
     }
@@ -199,6 +198,12 @@ void auth_reload_domain(struct broker *b, struct sec_domain *dom)
     a->cache = nc;
     a->active = true;
     log_notice("reload: password file %s: %zu line(s), %zu bad", path, nf.n_lines, nf.n_errors);
+}
+
+void auth_reload(struct broker *b)
+{
+    for (size_t i = 0; i < b->n_sec; i++)
+        auth_reload_domain(b, &b->sec[i]);
 }
 
 /* Verify password against user's entry l, through the cache. */

@@ -26,6 +26,15 @@ int auth_start(struct broker *b, struct err_detail *d);
  * password file that never verified their username). */
 void auth_reload_domain(struct broker *b, struct sec_domain *dom);
 
+/* Reread the password file of every domain (auth_reload_domain for each), for example
+ * after the control socket rewrote it. */
+void auth_reload(struct broker *b);
+
+/* Load the password file of dom (added after start, for a listener opened through the
+ * control socket). Returns 0 or the read error (logged, *d filled); dom's user set is
+ * then empty. */
+int auth_start_domain(struct sec_domain *dom, struct err_detail *d);
+
 /* Decide a CONNECT arriving in domain dom: 0 (accepted), ERR_PERM (bad username or
  * password) or ERR_AUTH (anonymous access refused). Sets *by_file when the credentials
  * were verified against the password file. */

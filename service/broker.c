@@ -9,8 +9,10 @@
 #include "common/mem.h"
 #include "service/sec.h"
 #include "service/conn.h"
+#include "service/ctl_server.h"
 #include "service/log.h"
 #include "service/log_topic.h"
+#include "service/out_pool.h"
 #include "service/persist.h"
 #include "service/retain.h"
 #include "service/session.h"
@@ -57,6 +59,7 @@ void broker_init(struct broker *b, struct cfg *c, const char *config_path, bool 
     b->retained = retain_new();
     b->rbuf_size = READ_BUF_SIZE;
     b->rbuf = xmalloc(b->rbuf_size);
+    b->out_pool = out_pool_new();
     b->next_msg_id = 1;
 }
 
@@ -132,6 +135,10 @@ int broker_start(struct broker *b, plat_loop *loop)
     rc = tls_start(b);
     if (rc < 0)
         return rc;
+    /* The control socket first: once MQTT clients can connect, so can midge-ctl. */
+    rc = ctl_server_start(b);
+    if (rc < 0)
+        return rc;
     rc = listener_open_all(b);
     if (rc < 0)
         return rc;
@@ -149,6 +156,7 @@ int broker_start(struct broker *b, plat_loop *loop)
 void broker_stop(struct broker *b)
 {
     log_notice("midge shutting down");
+    ctl_server_stop(b);
     /* Connections first: closing publishes wills and reaping updates their listener,
      * so the listeners must outlive them. */
     conn_close_all(b);
@@ -228,6 +236,7 @@ void broker_reload(struct broker *b)
 
 void broker_cleanup(struct broker *b)
 {
+    ctl_server_stop(b);
     conn_close_all(b); /* before the listeners that the connections point to */
     conn_before_sleep(b);
     listener_close_all(b);
@@ -248,5 +257,7 @@ void broker_cleanup(struct broker *b)
     hmap_cleanup(&b->sessions);
     free(b->matches);
     free(b->rbuf);
+    out_pool_free(b->out_pool);
+    b->out_pool = NULL;
     cfg_cleanup(&b->cfg);
 }

@@ -20,7 +20,9 @@ struct acl_view;
 struct auth;
 struct persist;
 struct conn;
+struct ctl_server;
 struct log_topic;
+struct out_pool;
 struct sec_domain;
 struct session;
 struct sys_tree;
@@ -176,12 +178,17 @@ struct broker {
     struct sys_tree *sys;        /* $SYS publication state (sys_tree.c) */
     struct auth *auth;           /* password_file users and cache (auth.c) */
     struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
+    struct out_pool *out_pool;   /* recycled output-buffer storage (out_pool.c) */
     /* PSK keys of the TLS listeners; NULL when no listener uses TLS (service/tls.h). */
     struct tls_server *tls;
 
     /* persistence (persist.c) */
     struct persist *persist;
     uint64_t persist_changes; /* changes counted for autosave_on_changes */
+    struct ctl_server *ctl;   /* control socket (ctl_server.c); NULL when off */
+    /* Save persistent state now (SIGUSR1 and the control socket's persist.save): 0 or an
+     * error with the reason in *d; NULL = this build has no persistence. */
+    int (*save)(struct broker *b, struct err_detail *d);
 
     struct sec_domain *sec; /* security domains: one, or one per listener (sec.c) */
     size_t n_sec;
@@ -238,6 +245,16 @@ uint64_t broker_next_msg_id(struct broker *b);
 int listener_open_all(struct broker *b);
 /* Close and free every listener (connections stay). */
 void listener_close_all(struct broker *b);
+/* Open one more listener (every address of lc, borrowed) while running; when one
+ * address fails the others opened for lc are closed again. Returns 0 or the error with
+ * the reason in *d. */
+int listener_open(struct broker *b, const struct cfg_listener *lc, struct err_detail *d);
+/* Whether l is a socket of the listener with port and bind_address (NULL or "" = all
+ * interfaces). */
+bool listener_matches(const struct listener *l, uint16_t port, const char *bind_address);
+/* Close every socket of the listener with port and bind_address, after closing the
+ * connections accepted on it (wills are published). Returns the sockets closed. */
+size_t listener_close(struct broker *b, uint16_t port, const char *bind_address);
 /* Called when a connection of lst closes: resumes a paused accept. */
 void listener_conn_closed(struct listener *lst);
 /* Reread certificate, key, CA and CRL files of every TLS listener (reload). A listener

@@ -7,6 +7,7 @@
 #include "service/acl.h"
 #include "service/dispatch.h"
 #include "service/log.h"
+#include "service/out_pool.h"
 #include "service/route.h"
 #include "service/session.h"
 #include "service/tls.h"
@@ -26,7 +27,7 @@ static void conn_free(struct conn *c)
     plat_sock_close(c->sock);
     tls_conn_free(c->tls);
     buf_cleanup(&c->in);
-    buf_cleanup(&c->out);
+    out_pool_give(c->b->out_pool, &c->out);
     msg_unref(c->will);
     free(c->username);
     free(c);
@@ -110,6 +111,7 @@ int conn_send(struct conn *c, const struct mqtt_packet *p)
 {
     if (c->state == CONN_CLOSING && p->type != MQTT_PKT_CONNACK)
         return ERR_CLOSED; /* nothing more goes out, and nothing is counted as sent */
+    out_pool_take(c->b->out_pool, &c->out); /* warm storage instead of a malloc */
     int n = mqtt_codec_encode(&c->out, p, c->version ? c->version : MQTT_V311);
     if (n < 0)
         return n;
@@ -214,7 +216,12 @@ static void flush_one(struct conn *c)
     }
     bool need = buf_size(ob) > 0;
     if (!need)
-        buf_reset(ob, 16384); /* keep modest buffers, release big ones */
+        if (!need) {
+            if (ob == &c->out)
+                out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
+            else
+                buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
+        }
     if (need != c->want_write && c->state != CONN_CLOSING) {
         c->want_write = need;
         unsigned ev = (c->reading ? PLAT_EV_READ : 0u) | (need ? PLAT_EV_WRITE : 0u);

@@ -6,6 +6,7 @@
 #include "service/broker.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/sec.h"
 #include "service/tls.h"
 
 #include <stdio.h>
@@ -142,6 +143,62 @@ int listener_open_all(struct broker *b)
             b->listeners[j]->sec_index = b->cfg.per_listener_settings ? i : 0;
     }
     return 0;
+}
+
+int listener_open(struct broker *b, const struct cfg_listener *lc, struct err_detail *d)
+{
+    size_t before = b->n_listeners;
+    int rc = open_listener(b, lc);
+    if (rc == 0) {
+        size_t idx = sec_bind_listener(b, lc);
+        for (size_t j = before; j < b->n_listeners; j++)
+            b->listeners[j]->sec_index = idx;
+        return 0;
+    }
+    while (b->n_listeners > before)
+        listener_free(b->listeners[--b->n_listeners]);
+    return err_set(d, rc, NULL, 0, "cannot open a listener on port %u%s%s: %s", (unsigned)lc->port,
+                   lc->bind_address ? " address " : "", lc->bind_address ? lc->bind_address : "",
+                   err_str(rc));
+}
+
+bool listener_matches(const struct listener *l, uint16_t port, const char *bind_address)
+{
+    const char *a = l->cfg.bind_address;
+    if (bind_address && !bind_address[0])
+        bind_address = NULL;
+    return l->cfg.port == port && (a == NULL) == (bind_address == NULL) &&
+           (!a || strcmp(a, bind_address) == 0);
+}
+
+size_t listener_close(struct broker *b, uint16_t port, const char *bind_address)
+{
+    size_t closed = 0;
+    /* Restart after each close: publishing a will can close other connections. */
+    bool again = true;
+    while (again) {
+        again = false;
+        for (struct link *k = b->conns.next; k != &b->conns && !again; k = k->next) {
+            struct conn *c = link_entry(k, struct conn, all_link);
+            if (c->lst && listener_matches(c->lst, port, bind_address)) {
+                conn_close(c, "listener removed");
+                again = true;
+            }
+        }
+    }
+    /* Reap now: a closing connection still points to its listener. */
+    conn_before_sleep(b);
+    for (size_t i = b->n_listeners; i > 0; i--) {
+        struct listener *l = b->listeners[i - 1];
+        if (!listener_matches(l, port, bind_address))
+            continue;
+        log_notice("stopped listening on %s", l->name);
+        listener_free(l);
+        memmove(&b->listeners[i - 1], &b->listeners[i], (b->n_listeners - i) * sizeof l);
+        b->n_listeners--;
+        closed++;
+    }
+    return closed;
 }
 
 void listener_close_all(struct broker *b)

@@ -26,10 +26,18 @@ static struct {
     bool started; /* log_startup_done was called: errors no longer echo to stderr */
     log_topic_sink_fn topic_fn;
     void *topic_ud;
+    log_tap_fn tap;
+    void *tap_ud;
 } g_log = {.dest = CFG_LOG_DEST_STDERR,
            .types =
                CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO,
            .timestamp = true};
+
+void log_set_tap(log_tap_fn fn, void *ud)
+{
+    g_log.tap = fn;
+    g_log.tap_ud = ud;
+}
 
 static unsigned class_bit(enum log_class cls)
 {
@@ -174,4 +182,6 @@ void log_write(enum log_class cls, const char *fmt, ...)
         plat_log_syslog(syslog_level(cls), line + off);
     if ((g_log.dest & CFG_LOG_DEST_TOPIC) && g_log.topic_fn && cls != LOG_DEBUG)
         g_log.topic_fn(cls, line, g_log.topic_ud);
+    if (g_log.tap)
+        g_log.tap(g_log.tap_ud, cls, line + off);
 }

@@ -44,6 +44,12 @@ void log_set_topic_sink(log_topic_sink_fn fn, void *ud);
 /* Format and emit one line of class cls. */
 void log_write(enum log_class cls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Observer of every line written (the control server's ring of recent lines): called
+ * with the class and the text without its timestamp, after the sinks. It must not log.
+ * NULL fn removes it. */
+typedef void (*log_tap_fn)(void *ud, enum log_class cls, const char *line);
+void log_set_tap(log_tap_fn fn, void *ud);
+
 #define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_WARNING, __VA_ARGS__)
 #define log_notice(...) log_write(LOG_NOTICE, __VA_ARGS__)

@@ -135,6 +135,15 @@ static void on_reload(void *ud)
     broker_reload(ud);
 }
 
+/* The broker's save hook (SIGUSR1 and the control socket's persist.save). */
+static int save_now(struct broker *b, struct err_detail *d)
+{
+    if (!b->cfg.persistence)
+        return err_set(d, ERR_NOTSUP, NULL, 0, "persistence is off (set `persistence true`)");
+    persist_request_save(b); /* in the background; the log tells when it is written */
+    return 0;
+}
+
 static void on_save(void *ud)
 {
     persist_request_save(ud);
@@ -202,6 +211,7 @@ int main(int argc, char **argv)
     if (!b)
         return 1;
     broker_init(b, &c, a.config, a.verbose, a.ports, a.n_ports);
+    b->save = save_now;
     const struct plat_service_ops ops = {on_start, on_stop,    on_reload,      on_save,
                                          NULL,     on_cleanup, on_platform_log};
     const struct plat_service_opts opts = {a.daemonize, b->cfg.pid_file, b->cfg.user};

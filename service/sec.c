@@ -132,6 +132,47 @@ void sec_reload(struct broker *b, const struct cfg *n)
         acl_reload_domain(b, &b->sec[i]);
 }
 
+/* Index of the per-listener domain for port/bind of lc, or n_sec when there is none. */
+static size_t find_domain(const struct broker *b, const struct cfg_listener *lc)
+{
+    for (size_t i = 0; i < b->n_sec; i++) {
+        const struct sec_domain *dom = &b->sec[i];
+        if (dom->is_listener && dom->port == lc->port &&
+            (dom->bind == NULL) == (lc->bind_address == NULL) &&
+            (!dom->bind || strcmp(dom->bind, lc->bind_address) == 0))
+            return i;
+    }
+    return b->n_sec;
+}
+
+size_t sec_bind_listener(struct broker *b, const struct cfg_listener *lc)
+{
+    if (!b->sec_per_listener)
+        return 0;
+    size_t i = find_domain(b, lc);
+    if (i < b->n_sec) {
+        struct settings s;
+        from_listener(&s, lc);
+        take_settings(&b->sec[i], &s);
+        auth_reload_domain(b, &b->sec[i]);
+        acl_reload_domain(b, &b->sec[i]);
+        return i;
+    }
+    b->sec = xrealloc(b->sec, (b->n_sec + 1) * sizeof *b->sec);
+    struct sec_domain *dom = &b->sec[b->n_sec];
+    memset(dom, 0, sizeof *dom);
+    init_listener_domain(dom, lc);
+    struct err_detail d = {{0}, {0}, 0};
+    int rc = auth_start_domain(dom, &d);
+    if (rc == 0)
+        rc = acl_start_domain(dom, &d);
+    if (rc < 0) {
+        log_error("%s refuses every client until its security files load", dom->label);
+        dom->allow_anonymous = false;
+    }
+    return b->n_sec++;
+}
+
 void sec_cleanup(struct broker *b)
 {
     if (!b->sec)

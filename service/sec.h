@@ -43,6 +43,13 @@ void sec_reload(struct broker *b, const struct cfg *n);
 /* Free the domains and what they loaded; safe twice. */
 void sec_cleanup(struct broker *b);
 
+/* Security domain index for a listener opened after start from block lc (the control
+ * socket's listeners.add/set). Without per_listener_settings: 0. With it: the existing
+ * domain of the same port and address, whose settings are replaced by lc's and whose
+ * files are reread as on reload; or a new domain from lc. A new domain whose files
+ * cannot be loaded refuses every client (never opens up); the error is logged. */
+size_t sec_bind_listener(struct broker *b, const struct cfg_listener *lc);
+
 /* The domain a connection of listener lst is judged by (borrowed). */
 struct sec_domain *sec_of_listener(const struct listener *lst);
 

@@ -14,9 +14,19 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 rc=0
-for args in "fan-in --qos 0" "fan-in --qos 1" "fan-in --qos 2" "fan-out --qos 1"; do
+for args in "fan-in --qos 0" "fan-in --qos 1" "fan-in --qos 2" "fan-out --qos 1" \
+    "latency --seconds 0.3"; do
     # shellcheck disable=SC2086
     if ! timeout 60 "$BENCH" --port "$port" --scenario $args --messages 2000 --timeout 30; then
+        echo "FAILED: $args" >&2
+        rc=1
+    fi
+done
+# The other scenarios at tiny sizes, so that they cannot rot.
+for args in "idle --conns 200" "retained --messages 1000" \
+    "conns --conns 200 --seconds 0.5"; do
+    # shellcheck disable=SC2086
+    if ! timeout 60 "$BENCH" --port "$port" --scenario $args --broker-pid $pid --timeout 30; then
         echo "FAILED: $args" >&2
         rc=1
     fi

@@ -136,5 +136,19 @@ def test_use_username_as_clientid():
                    what="username used as client id")
 
 
+@midge_only
+def test_listener_added_live_gets_its_own_settings():
+    # A listener added through the control socket with per_listener_settings is its own
+    # security domain: it does not inherit the first listener's anonymous access.
+    from ctlkit import ctl_ok
+    with Broker(conf=["per_listener_settings true"], anonymous=False,
+                listeners=[["allow_anonymous true"]]) as b:
+        (port,) = free_ports(1)
+        ctl_ok(b, "listeners", "add", port, "--address", "127.0.0.1")
+        wait_until(lambda: rc_of(port) is not None, what="new listener")
+        assert rc_of(port) == 5
+        assert rc_of(b.port) == 0
+
+
 if __name__ == "__main__":
     main()

@@ -151,6 +151,7 @@ class Broker:
         self.dir = tempfile.mkdtemp(prefix="midge-e2e-")
         self.log_path = os.path.join(self.dir, "broker.log")
         self.conf_path = os.path.join(self.dir, "broker.conf")
+        self.ctl_path = os.path.join(self.dir, "ctl", "control.sock")
         self.ports = free_ports(max(1, len(self.listeners)) if self.use_config else 1)
         self.port = self.ports[0]
         self.hosts = []
@@ -195,6 +196,11 @@ class Broker:
             lines.append("listener %d %s" % (self.ports[i], bind) if bind else
                          "listener %d" % self.ports[i])
             lines += make_config(extra)
+        if "mosquitto" not in os.path.basename(self.binary) and \
+                not any(str(l).startswith("control_socket") for l in self.conf):
+            # Each broker gets its own control socket (never the shared default path);
+            # last, so that the line numbers of the other lines do not move.
+            lines.append("control_socket %s" % self.ctl_path)
         return lines
 
     def write_config(self):

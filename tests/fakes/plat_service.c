@@ -89,6 +89,7 @@ void fake_reset(void)
 {
     fake__net_reset();
     fake__fs_reset();
+    fake__ctl_reset();
     fake__log_reset();
     fake__random_reset();
     fake__time_reset();
