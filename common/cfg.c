@@ -2,6 +2,7 @@
 /* Built-in defaults and cleanup of struct cfg (see common/cfg.h). */
 #include "common/cfg.h"
 
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 
 #include <stdlib.h>
@@ -28,6 +29,7 @@ static void set_scalar_defaults(struct cfg *c)
     c->set_tcp_nodelay = true;
     c->persistent_client_expiration = 0;
     c->sys_interval = 10;
+    c->autosave_interval = 1800;
     c->log_dest = CFG_LOG_DEST_STDERR;
     c->log_type =
         CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO;
@@ -41,6 +43,7 @@ void cfg_init(struct cfg *c)
     c->auto_id_prefix = xstrdup("auto-");
     /* mosquitto drops root privileges to this user by default (reference section 6). */
     c->user = xstrdup("mosquitto");
+    c->persistence_file = xstrdup("midge.db"); /* mosquitto: mosquitto.db */
 }
 
 void cfg_cleanup(struct cfg *c)
@@ -49,6 +52,7 @@ void cfg_cleanup(struct cfg *c)
         free(c->listeners[i].bind_address);
         free(c->listeners[i].mount_point);
         free(c->listeners[i].src_file);
+        cfg_tls_cleanup(&c->listeners[i].tls);
     }
     free(c->listeners);
     for (size_t i = 0; i < c->n_warnings; i++)
@@ -56,9 +60,14 @@ void cfg_cleanup(struct cfg *c)
     free(c->warnings);
     free(c->auto_id_prefix);
     free(c->password_file);
+    free(c->persistence_file);
+    free(c->persistence_location);
+    free(c->psk_file);
     free(c->log_file);
     free(c->log_timestamp_format);
     free(c->pid_file);
     free(c->user);
+    free(c->control_socket);
+    free(c->control_group);
     set_scalar_defaults(c);
 }

@@ -31,6 +31,14 @@ enum cfg_log_type {
     CFG_LOG_TYPE_ALL = 0xffu,
 };
 
+/* TLS options of one listener (common/cfg_tls.h). Strings owned; NULL = not given. */
+struct cfg_tls {
+    char *certfile, *keyfile, *cafile, *capath, *crlfile, *dhparamfile;
+    char *ciphers, *ciphers_tls13, *psk_hint;
+    int tls_version; /* minimum: 12 = TLS 1.2 (default), 13, 11 */
+    bool require_certificate, use_identity_as_username, use_subject_as_username;
+};
+
 /* One `listener` block (or the implicit default listener of `port`/`bind_address`). */
 struct cfg_listener {
     uint16_t port;
@@ -40,6 +48,7 @@ struct cfg_listener {
     char *mount_point;   /* NULL = none */
     char *src_file;      /* where the block started, for messages */
     int src_line;
+    struct cfg_tls tls;
 };
 
 /* The whole configuration. Strings are owned by the struct (cfg_cleanup frees them). */
@@ -53,6 +62,7 @@ struct cfg {
     bool allow_zero_length_clientid;
     char *auto_id_prefix;
     char *password_file; /* NULL = no password checks */
+    char *psk_file;      /* TLS-PSK identities and keys; NULL = none */
 
     /* limits and delivery */
     uint32_t max_inflight_messages; /* 0 = unlimited */
@@ -68,6 +78,13 @@ struct cfg {
     int64_t persistent_client_expiration; /* seconds, 0 = never */
     uint32_t sys_interval;                /* seconds, 0 = no $SYS */
 
+    /* persistence */
+    bool persistence;
+    char *persistence_file;     /* default "midge.db"; NULL = the same */
+    char *persistence_location; /* NULL = the working directory */
+    uint32_t autosave_interval; /* seconds (or changes); 0 = only at shutdown / on demand */
+    bool autosave_on_changes;
+
     /* logging */
     unsigned log_dest; /* cfg_log_dest bits; default STDERR */
     char *log_file;    /* with CFG_LOG_DEST_FILE */
@@ -79,6 +96,8 @@ struct cfg {
     /* process */
     char *pid_file;
     char *user;
+    char *control_socket; /* NULL = the platform default; "none" = no control socket */
+    char *control_group;  /* NULL = the broker's primary group */
 
     /* Warnings found while parsing (deprecated keywords accepted and ignored, ...), as
      * "file:line: text" strings owned by the struct, for the caller to log. */

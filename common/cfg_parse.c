@@ -5,6 +5,7 @@
 #include "common/cfg_parse.h"
 
 #include "common/cfg_parse_priv.h"
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 #include "common/utf8.h"
 
@@ -112,6 +113,7 @@ void cfg_parse__listener_defaults(struct cfg_listener *li)
 {
     memset(li, 0, sizeof *li);
     li->max_connections = -1;
+    li->tls.tls_version = 12;
 }
 
 struct cfg_listener *cfg_parse__listener_target(const struct cfgp_line *l)
@@ -357,9 +359,12 @@ static int parse_main(const char *name, const char *text, size_t len, const stru
     int rc = cfg_parse__text(&x, &f, text, len);
     if (rc == 0)
         rc = cfg_parse__finish(&x);
+    if (rc == 0)
+        rc = cfg_tls_validate(out, x.d);
     free(x.deflt.bind_address);
     free(x.deflt.mount_point);
     free(x.deflt.src_file);
+    cfg_tls_cleanup(&x.deflt.tls);
     free(x.deflt_note);
     free(x.seen);
     return rc;

@@ -15,6 +15,8 @@ enum opt_id {
     O_include_dir,
     O_pid_file,
     O_user,
+    O_control_socket,
+    O_control_group,
     O_sys_interval,
     O_max_inflight_messages,
     O_max_inflight_bytes,
@@ -164,6 +166,7 @@ static const char *const v_socket_domain[] = {"ipv4", "ipv6", NULL};
 static const int64_t c_socket_domain[] = {4, 6};
 static const char *const v_protocol[] = {"mqtt", "websockets", NULL};
 static const char *const v_tls_version[] = {"tlsv1.3", "tlsv1.2", "tlsv1.1", NULL};
+static const int64_t c_tls_version[] = {13, 12, 11};
 static const char *const v_tls_keyform[] = {"pem", "engine", NULL};
 static const char *const v_start_type[] = {"automatic", "lazy", "once", NULL};
 static const char *const v_bridge_proto[] = {"mqttv31", "mqttv311", "mqttv50", NULL};
@@ -182,14 +185,37 @@ static const struct cfg_option rows[O_COUNT_] = {
     [O_pid_file] = {.name = "pid_file",
                     SUP(GENERAL, G, PATH),
                     GF(pid_file),
-                    .doc = "Writes the broker's process id to this file at start-up and removes it "
-                           "on a clean exit."},
+                    .doc = "Writes the broker's process id to this file once the listeners are "
+                           "bound (after -d has detached) and removes it on a clean exit. A pid "
+                           "file naming a running process stops the start; a stale one is "
+                           "replaced."},
     [O_user] = {.name = "user",
                 SUP(GENERAL, G, STRING),
                 GF(user),
                 .default_text = "mosquitto",
-                .doc = "When started as root, the broker switches to this user and its primary "
-                       "group after reading the configuration. No effect otherwise or on Windows."},
+                .doc = "When started as root, the broker binds its listeners and opens its files, "
+                       "then switches to this user, its primary group and its supplementary "
+                       "groups. A user that does not exist stops the start (the default "
+                       "`mosquitto` falls back to `midge`); `root` keeps root. No effect when "
+                       "not started as root, or on Windows."},
+    [O_control_socket] =
+        {.name = "control_socket",
+         SUP(GENERAL, G, PATH),
+         GF(control_socket),
+         .arg_text = "PATH | none",
+         .doc = "Where the local control socket for `midge-ctl` and the admin app is created "
+                "(docs/control-protocol.md); `none` turns it off. Default: "
+                "`/run/midge/control.sock` for root and system users, else "
+                "`$XDG_RUNTIME_DIR/midge/control.sock`. The directory must belong to the "
+                "broker's user; it is made mode 0750 and the socket 0660."},
+    [O_control_group] =
+        {.name = "control_group",
+         SUP(GENERAL, G, STRING),
+         GF(control_group),
+         .arg_text = "NAME",
+         .doc = "The group that owns the control socket and whose members may use it, "
+                "besides root and the broker's own user. Default: the broker's primary "
+                "group."},
     [O_sys_interval] = {.name = "sys_interval",
                         SUP(GENERAL, G, INT),
                         GF(sys_interval),
@@ -382,49 +408,85 @@ static const struct cfg_option rows[O_COUNT_] = {
                     .doc = "Protocol of the listener: plain MQTT or MQTT over WebSockets."},
 
     /* TLS */
-    [O_certfile] = {.name = "certfile",
-                    NY(TLS, L, PATH),
-                    .doc =
-                        "PEM server certificate; with `keyfile` it turns TLS on for the listener."},
+    [O_certfile] =
+        {.name = "certfile",
+         SUP(TLS, L, PATH),
+         LF(tls.certfile),
+         .doc = "PEM file with the server certificate, optionally followed by its intermediate "
+                "CA certificates. With `keyfile` it turns TLS on for the listener. Reread on "
+                "reload: a renewed certificate applies to new connections, a broken one is "
+                "logged and the old one kept."},
     [O_keyfile] = {.name = "keyfile",
-                   NY(TLS, L, PATH),
-                   .doc = "PEM private key of the server certificate."},
+                   SUP(TLS, L, PATH),
+                   LF(tls.keyfile),
+                   .doc = "PEM private key of `certfile` (unencrypted; keep it readable only by "
+                          "the broker). Checked against the certificate at start and reload."},
     [O_cafile] = {.name = "cafile",
-                  NY(TLS, L, PATH),
-                  .doc = "PEM bundle of CA certificates trusted for client certificates."},
+                  SUP(TLS, L, PATH),
+                  LF(tls.cafile),
+                  .doc = "PEM bundle of the CA certificates that client certificates are "
+                         "verified against. Without `cafile` or `capath` client certificates "
+                         "are not requested."},
     [O_capath] = {.name = "capath",
-                  NY(TLS, L, PATH),
-                  .doc = "Directory of CA certificates trusted for client certificates."},
+                  SUP(TLS, L, PATH),
+                  LF(tls.capath),
+                  .doc = "Directory of trusted CA certificates named by subject hash (prepare "
+                         "it with `openssl rehash DIR`); used like `cafile`."},
     [O_ciphers] = {.name = "ciphers",
-                   NY(TLS, L, STRING),
-                   .doc = "Cipher list for TLS 1.2 and older."},
+                   SUP(TLS, L, STRING),
+                   LF(tls.ciphers),
+                   .default_text = "HIGH:!aNULL:!eNULL:!kRSA:!MD5:!RC4:!3DES",
+                   .doc = "OpenSSL cipher list for TLS 1.2 (and 1.1). The default keeps only "
+                          "strong ciphers with forward secrecy (and PSK ciphers); the server's "
+                          "order is preferred."},
     [O_ciphers_tls13] = {.name = "ciphers_tls1.3",
-                         NY(TLS, L, STRING),
-                         .doc = "Cipher suites for TLS 1.3."},
+                         SUP(TLS, L, STRING),
+                         LF(tls.ciphers_tls13),
+                         .default_text = "OpenSSL's default",
+                         .doc = "TLS 1.3 cipher suites, colon-separated (for example "
+                                "`TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256`)."},
     [O_crlfile] = {.name = "crlfile",
-                   NY(TLS, L, PATH),
-                   .doc = "PEM certificate revocation list checked against client certificates."},
+                   SUP(TLS, L, PATH),
+                   LF(tls.crlfile),
+                   .doc = "PEM certificate revocation list of the client CA: revoked client "
+                          "certificates fail the handshake. Needs `cafile` or `capath`; reread "
+                          "on reload."},
     [O_dhparamfile] = {.name = "dhparamfile",
-                       NY(TLS, L, PATH),
-                       .doc = "Diffie-Hellman parameters for ephemeral DH key exchange."},
+                       SUP(TLS, L, PATH),
+                       LF(tls.dhparamfile),
+                       .doc = "PEM Diffie-Hellman parameters for DHE ciphers; without it "
+                              "OpenSSL picks built-in parameters that match the key size."},
     [O_require_certificate] = {.name = "require_certificate",
-                               NY(TLS, L, BOOL),
+                               SUP(TLS, L, BOOL),
+                               LF(tls.require_certificate),
                                .default_text = "false",
-                               .doc = "Clients must present a valid certificate."},
+                               .doc = "Clients must present a certificate that verifies against "
+                                      "`cafile`/`capath`; others fail the handshake. When false, "
+                                      "a certificate is optional but still verified if sent."},
     [O_use_identity_as_username] =
         {.name = "use_identity_as_username",
-         NY(TLS, L, BOOL),
+         SUP(TLS, L, BOOL),
+         LF(tls.use_identity_as_username),
          .default_text = "false",
-         .doc = "Uses the certificate's common name (or the PSK identity) as the username."},
-    [O_use_subject_as_username] = {.name = "use_subject_as_username",
-                                   NY(TLS, L, BOOL),
-                                   .default_text = "false",
-                                   .doc = "Uses the certificate's whole subject as the username."},
+         .doc = "The client certificate's common name (or the PSK identity) becomes the "
+                "username; the password file is not consulted and a client without one is "
+                "refused with CONNACK 4."},
+    [O_use_subject_as_username] =
+        {.name = "use_subject_as_username",
+         SUP(TLS, L, BOOL),
+         LF(tls.use_subject_as_username),
+         .default_text = "false",
+         .doc = "Like `use_identity_as_username` but the whole certificate subject becomes the "
+                "username, in RFC 2253 form (`CN=alice,O=Example,C=GB`)."},
     [O_tls_version] = {.name = "tls_version",
-                       NY(TLS, L, ENUM),
+                       SUP(TLS, L, ENUM),
+                       LF(tls.tls_version),
                        .enum_values = v_tls_version,
+                       .enum_codes = c_tls_version,
                        .default_text = "tlsv1.2",
-                       .doc = "Oldest TLS version the listener accepts."},
+                       .doc = "Oldest TLS version the listener accepts (newer ones are always "
+                              "allowed). TLS 1.1 also needs `ciphers ...:@SECLEVEL=0` with "
+                              "OpenSSL 3 and is not recommended."},
     [O_tls_engine] = {.name = "tls_engine",
                       NY(TLS, L, STRING),
                       .doc = "OpenSSL engine that holds the key (for example a TPM)."},
@@ -437,8 +499,11 @@ static const struct cfg_option rows[O_COUNT_] = {
                        .default_text = "pem",
                        .doc = "Form of `keyfile`: a PEM file or an engine key handle."},
     [O_psk_hint] = {.name = "psk_hint",
-                    NY(TLS, L, STRING),
-                    .doc = "Turns on TLS-PSK for the listener and is sent to clients as the hint."},
+                    SUP(TLS, L, STRING),
+                    LF(tls.psk_hint),
+                    .doc = "Turns on TLS-PSK for the listener (instead of a certificate) and is "
+                           "sent to clients as the hint. Identities and keys come from "
+                           "`psk_file`."},
 
     /* Security */
     [O_per_listener_settings] =
@@ -468,9 +533,12 @@ static const struct cfg_option rows[O_COUNT_] = {
                     .reloadable = true,
                     .doc = "Access-control file that says which topics each user may use."},
     [O_psk_file] = {.name = "psk_file",
-                    NY(SECURITY, G, PATH),
+                    SUP(SECURITY, G, PATH),
+                    GF(psk_file),
                     .reloadable = true,
-                    .doc = "File of TLS-PSK identities and hex keys."},
+                    .doc = "File of `identity:hexkey` lines (hex digits only, no `0x`) for the "
+                           "TLS-PSK listeners. Bad lines are reported with file:line and "
+                           "skipped; a reload rereads it, an unreadable file keeps the old keys."},
     [O_allow_zero_length_clientid] =
         {.name = "allow_zero_length_clientid",
          SUP(SECURITY, G, BOOL),
@@ -524,36 +592,49 @@ static const struct cfg_option rows[O_COUNT_] = {
     /* Persistence */
     [O_persistence] =
         {.name = "persistence",
-         NY(PERSISTENCE, G, BOOL),
+         SUP(PERSISTENCE, G, BOOL),
+         GF(persistence),
          .reloadable = true,
          .default_text = "false",
-         .doc = "Saves sessions, subscriptions and retained messages and restores them at "
-                "start-up."},
+         .doc = "Saves retained messages and persistent sessions (subscriptions, queued and "
+                "in-flight messages) to the persistence file and restores them at start-up. "
+                "See docs/persistence.md."},
     [O_retained_persistence] = {.name = "retained_persistence",
-                                NY(PERSISTENCE, G, BOOL),
+                                SUP(PERSISTENCE, G, BOOL),
+                                GF(persistence),
                                 .reloadable = true,
                                 ALIAS("persistence")},
     [O_persistence_file] = {.name = "persistence_file",
-                            NY(PERSISTENCE, G, STRING),
+                            SUP(PERSISTENCE, G, STRING),
+                            GF(persistence_file),
                             .reloadable = true,
-                            .default_text = "mosquitto.db",
-                            .doc = "File name of the persistence database."},
+                            .default_text = "midge.db",
+                            .doc = "File name of the persistence database (mosquitto: "
+                                   "`mosquitto.db`, whose format midge does not read)."},
     [O_persistence_location] = {.name = "persistence_location",
-                                NY(PERSISTENCE, G, PATH),
+                                SUP(PERSISTENCE, G, PATH),
+                                GF(persistence_location),
                                 .reloadable = true,
-                                .doc = "Directory of the persistence database."},
+                                .doc = "Directory of the persistence database; default: the "
+                                       "broker's working directory."},
     [O_autosave_interval] = {.name = "autosave_interval",
-                             NY(PERSISTENCE, G, INT),
+                             SUP(PERSISTENCE, G, INT),
+                             GF(autosave_interval),
                              .reloadable = true,
                              I32,
                              .default_text = "1800",
-                             .doc =
-                                 "Seconds (or changes) between saves; 0 saves only at shutdown."},
+                             .doc = "Seconds between automatic saves, or with "
+                                    "`autosave_on_changes` the number of changes; 0 saves "
+                                    "only at shutdown and on SIGUSR1."},
     [O_autosave_on_changes] = {.name = "autosave_on_changes",
-                               NY(PERSISTENCE, G, BOOL),
+                               SUP(PERSISTENCE, G, BOOL),
+                               GF(autosave_on_changes),
                                .reloadable = true,
                                .default_text = "false",
-                               .doc = "Counts `autosave_interval` in changes instead of seconds."},
+                               .doc = "Counts `autosave_interval` in changes (persistent "
+                                      "client connects, subscription changes, retained "
+                                      "messages set, messages queued or sent) instead of "
+                                      "seconds."},
 
     /* Logging */
     [O_log_dest] = {.name = "log_dest",
@@ -842,6 +923,8 @@ static const unsigned char by_name[] = {
     O_clientid_prefixes,
     O_connection,
     O_connection_messages,
+    O_control_group,
+    O_control_socket,
     O_crlfile,
     O_dhparamfile,
     O_ffdc_output,

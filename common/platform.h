@@ -3,8 +3,9 @@
  *
  * Each platform directory (posix/, win32/, tests/fakes/) implements ALL of this header,
  * with the same file names (plat_loop.c, plat_net.c, plat_file.c, plat_time.c,
- * plat_random.c, plat_log.c, plat_service.c, plat_ctl.c); CMake links exactly one. A
- * capability a platform lacks is an explicit function returning ERR_NOTSUP.
+ * plat_random.c, plat_log.c, plat_service.c, plat_ctl.c, plat_thread.c); CMake links
+ * exactly one. A capability a platform lacks is an explicit function returning
+ * ERR_NOTSUP.
  *
  * Guarantees every backend gives:
  *  - Errors are negative ERR_* codes from common/err.h; OS error numbers are translated
@@ -29,6 +30,8 @@ typedef struct plat_loop plat_loop;
 typedef struct plat_sock plat_sock;
 typedef struct plat_timer plat_timer;
 typedef struct plat_file plat_file;
+typedef struct plat_thread plat_thread;
+typedef struct plat_atomic_file plat_atomic_file;
 
 /* ---- 1. Event loop ------------------------------------------------------------------ */
 
@@ -158,6 +161,23 @@ int plat_file_read_all(const char *path, size_t max, char **data, size_t *len,
  * BLOCKS. */
 int plat_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                            struct err_detail *d);
+/* plat_file_write_atomic in pieces, for files too large to build in memory first: begin
+ * creates the temporary file (mode as for plat_file_write_atomic) and *out, which the
+ * caller owns until commit or abort; write appends; commit flushes the file to disk,
+ * renames it over path, flushes the directory and frees f (on failure path is untouched
+ * and the temporary file removed, f freed all the same); abort removes the temporary
+ * file and frees f (NULL is a no-op). After a failed write call abort. All BLOCK; any
+ * one thread at a time per file. Return 0 or ERR_NOTFOUND / ERR_PERM / ERR_IO. */
+int plat_file_atomic_begin(const char *path, unsigned mode, plat_atomic_file **out,
+                           struct err_detail *d);
+int plat_file_atomic_write(plat_atomic_file *f, const void *data, size_t len, struct err_detail *d);
+int plat_file_atomic_commit(plat_atomic_file *f, struct err_detail *d);
+void plat_file_atomic_abort(plat_atomic_file *f);
+/* Remove the temporary files that plat_file_write_atomic calls for path left behind when
+ * the process died during them (a crash between creating and renaming). Only call it
+ * while no such write for path is running. Returns the number of files removed (0 when
+ * there were none or the directory does not exist) or ERR_IO. BLOCKS. */
+int plat_file_remove_stale_temps(const char *path, struct err_detail *d);
 /* List the names (not paths) of regular files in dir whose name ends with suffix
  * ("" = all), unsorted. *names is a caller-owned array of caller-owned strings
  * (free each, then the array). BLOCKS. */
@@ -228,21 +248,119 @@ struct plat_service_ops {
     /* Debug dump (SIGUSR2); may be NULL. */
     void (*debug)(void *ud);
     /* Called after the loop returned, before the loop is freed: release everything that
-     * uses the loop. */
+     * uses the loop. Also called (once, without start) when the start is refused before
+     * ops->start, so that the core can free what it prepared. */
     void (*cleanup)(void *ud);
+    /* Report an event of the process model (privileges dropped, stale pid file
+     * replaced, ...) as one line for the broker's log; may be NULL (then stderr). Called
+     * on the loop thread, also before ops->start. */
+    void (*log)(enum plat_log_level level, const char *line, void *ud);
 };
 
 /* Options that affect how the process runs. */
 struct plat_service_opts {
     bool daemonize;       /* POSIX -d: detach from the terminal */
     const char *pid_file; /* write the pid here after detaching; NULL = none */
+    const char *user;     /* POSIX, started as root: switch to this user after start
+                           * (NULL = the default); ignored elsewhere */
 };
 
 /* Run the broker under the platform's process model: POSIX foreground or daemon; on
  * Windows the SCM or console mode. Creates the loop, wires signals to ops, calls
  * ops->start, runs the loop, calls ops->cleanup. BLOCKS until the service stops.
- * Returns the process exit status (0 after a clean stop). */
+ * Returns the process exit status (0 after a clean stop).
+ * POSIX order: resolve `user` and check the pid file (a live one is an error), detach
+ * when daemonize (the parent waits until the child is ready or failed and exits 0 or
+ * 1 itself), ops->start, write the pid file, drop root privileges, then report ready
+ * (daemon parent, sd_notify READY=1). SIGHUP is framed by RELOADING=1/READY=1 and a
+ * stop request sends STOPPING=1 when NOTIFY_SOCKET is set. */
 int plat_service_main(const struct plat_service_ops *ops, const struct plat_service_opts *o,
                       void *ud);
+
+/* Handle the platform's own command-line verbs; call it first in main. It may replace
+ * *argv (Windows: a UTF-8 copy of the wide command line, kept for the process's
+ * lifetime). Windows verbs: "install [--config PATH]" and "uninstall" do their work and
+ * return true with the exit status in *status; "run" (console mode) and "service" (the
+ * form the service control manager starts) are removed from argv and return false, so
+ * main carries on parsing the remaining options. POSIX has no verbs: returns false.
+ * BLOCKS (install/uninstall wait for the service manager). */
+bool plat_service_verb(int *argc, char ***argv, int *status);
+
+/* ---- 7. Paths ------------------------------------------------------------------------- */
+
+/* Expand environment references in path into a caller-owned string (*out, free()).
+ * Windows: %VAR% (unknown variables stay as written); POSIX: a plain copy. Every path
+ * given to the file functions above is expanded by the platform already; use this for
+ * paths handed to other libraries (certificates for OpenSSL, for example). Returns 0 or
+ * ERR_INVAL (not valid UTF-8 on Windows). */
+int plat_path_expand(const char *path, char **out);
+/* The configuration file to read when none was given on the command line, or NULL to
+ * run with the built-in defaults. Windows: %ProgramData%\midge\midge.conf when that file
+ * exists; POSIX: NULL. The string is static. */
+const char *plat_path_default_config(void);
+/* ---- 8. Worker threads --------------------------------------------------------------- */
+
+/* Code for a worker thread. It must not touch the loop or anything the loop thread
+ * mutates; it may call plat_loop_wakeup and the blocking file functions. */
+typedef void (*plat_thread_fn)(void *ud);
+
+/* Start a thread running fn(ud) (any thread may start one). *out is owned by the caller
+ * and released with plat_thread_join. Returns 0, or ERR_IO / ERR_NOMEM with the reason
+ * in *d; on error fn is never called. A platform without threads may run fn(ud) to
+ * completion inside this call (the fake platform does), so callers must not hold locks
+ * that fn takes. */
+int plat_thread_start(plat_thread_fn fn, void *ud, plat_thread **out, struct err_detail *d);
+/* True once fn has returned (never blocks; any thread). Everything fn wrote before it
+ * returned is visible to the caller once this returns true. */
+bool plat_thread_is_done(plat_thread *t);
+/* Wait for fn to return, then free t. BLOCKS. NULL is a no-op. */
+void plat_thread_join(plat_thread *t);
+
+/* ---- 8. Control endpoint ------------------------------------------------------------- */
+
+/* The local endpoint midge-ctl and the admin app connect to (docs/control-protocol.md).
+ * POSIX: a Unix stream socket in a directory of mode 0750 and a socket of mode 0660, both
+ * owned by the broker's user and the admin group; peers are identified by SO_PEERCRED.
+ * Windows: AF_UNIX (or a named pipe) whose ACL admits Administrators and SYSTEM only.
+ * Accepted connections are ordinary plat_sock streams (read, write, watch, close). */
+typedef struct plat_ctl plat_ctl;
+
+/* Who connected, as the OS reports it. */
+struct plat_ctl_peer {
+    bool allowed;  /* root/Administrators, the broker's own user, or the admin group */
+    char desc[96]; /* "uid=1000 gid=1000 pid=4242" (or the account name) for log lines */
+};
+
+/* Write the default endpoint path into out (outlen bytes, always terminated). POSIX:
+ * /run/midge/control.sock for root and system users (uid < 1000), else
+ * $XDG_RUNTIME_DIR/midge/control.sock. The same rule serves the broker and the tools.
+ * Returns 0, ERR_NOTFOUND when there is no default (no XDG_RUNTIME_DIR) or ERR_TOOBIG. */
+int plat_ctl_default_path(char *out, size_t outlen, struct err_detail *d);
+/* Create the endpoint at path on loop: make its directory if missing (and tighten the
+ * mode and group of one the process owns), replace a stale endpoint left by a dead
+ * broker, and listen. group names the admin group (NULL or "" = the process's primary
+ * group). Refuses a directory the process does not own or that others may write
+ * (ERR_PERM), a live endpoint of another process (ERR_ADDRINUSE), an unknown group
+ * (ERR_NOTFOUND), a path too long for the OS (ERR_TOOBIG). *out is owned by the caller
+ * (plat_ctl_close). BLOCKS briefly (file system, group lookup): call at start-up. */
+int plat_ctl_listen(plat_loop *loop, const char *path, const char *group, plat_ctl **out,
+                    struct err_detail *d);
+/* Call cb(ud) on the loop thread whenever a connection is pending (level-triggered);
+ * NULL cb stops watching. Returns 0 or ERR_IO. */
+int plat_ctl_watch(plat_ctl *c, plat_hook_cb cb, void *ud);
+/* Accept one pending connection as a non-blocking, close-on-exec plat_sock on the
+ * endpoint's loop (owned by the caller) and fill *peer. A peer that is not allowed is
+ * still returned (allowed = false) so that the caller can answer and log it before
+ * closing. Returns 0, ERR_AGAIN when none is pending, ERR_LIMIT when out of descriptors,
+ * ERR_IO otherwise. */
+int plat_ctl_accept(plat_ctl *c, plat_sock **out, struct plat_ctl_peer *peer);
+/* Stop listening and remove the endpoint (the directory stays); NULL is a no-op.
+ * Accepted connections stay open. */
+void plat_ctl_close(plat_ctl *c);
+/* Client side, for the tools: connect to the endpoint at path and return a non-blocking
+ * plat_sock on loop (owned by the caller). BLOCKS until connected (local, immediate).
+ * Returns 0, ERR_NOTFOUND (no endpoint), ERR_PERM (access denied by the file system or
+ * ACL), ERR_REFUSED (nobody listening), ERR_TOOBIG (path too long) or ERR_IO. */
+int plat_ctl_connect(plat_loop *loop, const char *path, plat_sock **out, struct err_detail *d);
 
 #endif

@@ -16,7 +16,12 @@
 
 struct plat_file {
     int fd;
+    bool created;    /* this open created the file (posix__file_give_to) */
+    plat_file *next; /* in open_files */
 };
+
+/* Files opened for appending (log files), for posix__file_give_to. Loop thread only. */
+static plat_file *open_files;
 
 /* errno of open/stat-like calls to ERR_*. */
 static int file_err(int e)
@@ -249,11 +254,23 @@ bool plat_path_is_dir(const char *path)
 
 int plat_file_open_append(const char *path, plat_file **out, struct err_detail *d)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    /* Open an existing file first, so that we know whether we created it: only a file
+     * midge created may later be handed to the unprivileged user. */
+    bool created = false;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        created = fd >= 0;
+        if (fd < 0 && errno == EEXIST) /* created by someone else meanwhile */
+            fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    }
     if (fd < 0)
         return posix__err(d, file_err(errno), errno, path);
     plat_file *f = xmalloc(sizeof *f);
     f->fd = fd;
+    f->created = created;
+    f->next = open_files;
+    open_files = f;
     *out = f;
     return 0;
 }
@@ -267,6 +284,126 @@ void plat_file_close(plat_file *f)
 {
     if (!f)
         return;
+    for (plat_file **p = &open_files; *p; p = &(*p)->next) {
+        if (*p == f) {
+            *p = f->next;
+            break;
+        }
+    }
     close(f->fd);
+    free(f);
+}
+
+void posix__file_give_to(unsigned uid)
+{
+    for (plat_file *f = open_files; f; f = f->next) {
+        struct stat st;
+        /* Only files this process created as root (as the user would have, had it
+         * started as the user): an existing file keeps its owner, whoever it is. A
+         * failure leaves the file as it was; the reopen then reports the problem. */
+        if (f->created && fstat(f->fd, &st) == 0 && st.st_uid == 0)
+            (void)fchown(f->fd, (uid_t)uid, (gid_t)-1);
+    }
+}
+
+int plat_file_remove_stale_temps(const char *path, struct err_detail *d)
+{
+    char *dir = NULL;
+    char *tmpl = temp_template(path, &dir); /* ".../.name.XXXXXX" */
+    const char *slash = strrchr(tmpl, '/');
+    const char *prefix = slash ? slash + 1 : tmpl;
+    size_t plen = strlen(prefix) - 6; /* mkostemp replaces the six X */
+    int rc = 0;
+    DIR *dp = opendir(dir);
+    if (!dp) {
+        if (errno != ENOENT)
+            rc = posix__err(d, file_err(errno), errno, dir);
+        goto out;
+    }
+    for (struct dirent *de; (de = readdir(dp)) != NULL;) {
+        if (strlen(de->d_name) != plen + 6 || memcmp(de->d_name, prefix, plen) != 0 ||
+            !entry_is_regular(dp, de))
+            continue;
+        if (unlinkat(dirfd(dp), de->d_name, 0) == 0)
+            rc++;
+    }
+    closedir(dp);
+out:
+    free(tmpl);
+    free(dir);
+    return rc;
+}
+
+struct plat_atomic_file {
+    int fd;
+    char *path, *tmp, *dir;
+};
+
+int plat_file_atomic_begin(const char *path, unsigned mode, plat_atomic_file **out,
+                           struct err_detail *d)
+{
+    struct plat_atomic_file *f = xcalloc(1, sizeof *f);
+    f->tmp = temp_template(path, &f->dir);
+    f->fd = mkostemp(f->tmp, O_CLOEXEC);
+    if (f->fd < 0) {
+        int rc = posix__err(d, file_err(errno), errno, path);
+        free(f->tmp);
+        f->tmp = NULL; /* nothing was created */
+        plat_file_atomic_abort(f);
+        return rc;
+    }
+    /* mkostemp creates 0600; fchmod sets the exact mode, independent of the umask. */
+    if (fchmod(f->fd, (mode_t)(mode & 07777)) < 0) {
+        int rc = posix__err(d, file_err(errno), errno, path);
+        plat_file_atomic_abort(f);
+        return rc;
+    }
+    f->path = xstrdup(path);
+    *out = f;
+    return 0;
+}
+
+int plat_file_atomic_write(plat_atomic_file *f, const void *data, size_t len, struct err_detail *d)
+{
+    if (write_all(f->fd, data, len) < 0)
+        return posix__err(d, file_err(errno), errno, f->path);
+    return 0;
+}
+
+int plat_file_atomic_commit(plat_atomic_file *f, struct err_detail *d)
+{
+    int rc = 0;
+    if (fsync(f->fd) < 0 || close(f->fd) < 0) {
+        f->fd = -1;
+        rc = posix__err(d, file_err(errno), errno, f->path);
+        plat_file_atomic_abort(f);
+        return rc;
+    }
+    f->fd = -1;
+    if (rename(f->tmp, f->path) < 0) {
+        rc = posix__err(d, file_err(errno), errno, f->path);
+        plat_file_atomic_abort(f);
+        return rc;
+    }
+    /* In place; a failure now only means the rename may not survive a crash. */
+    if (sync_dir(f->dir) < 0)
+        rc = posix__err(d, ERR_IO, errno, f->dir);
+    free(f->tmp);
+    f->tmp = NULL;
+    plat_file_atomic_abort(f); /* frees the rest; nothing left to remove */
+    return rc;
+}
+
+void plat_file_atomic_abort(plat_atomic_file *f)
+{
+    if (!f)
+        return;
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->tmp)
+        unlink(f->tmp);
+    free(f->tmp);
+    free(f->dir);
+    free(f->path);
     free(f);
 }

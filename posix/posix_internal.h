@@ -115,4 +115,45 @@ void posix__sock_dispatch(plat_sock *s, unsigned events);
  * NULL). Returns code. Thread-safe. */
 int posix__err(struct err_detail *d, int code, int errnum, const char *what);
 
+/* ---- Process model helpers (plat_priv.c, plat_pidfile.c, plat_notify_*.c,
+ * plat_file.c), used by plat_service.c ---- */
+
+/* The account the broker switches to after start-up. */
+struct posix_user {
+    char name[64];
+    unsigned uid, gid;
+    bool drop; /* false: not root, or `user root`: keep the current identity */
+};
+/* Decide which user to become. Not running as root: `user` is ignored (u->drop false).
+ * As root: name (NULL = the default "mosquitto", which falls back to "midge") must
+ * exist, else ERR_NOTFOUND with an explanation in *d; "root" keeps root. Never switches
+ * anything itself. BLOCKS (user database). */
+int posix__user_resolve(const char *name, struct posix_user *u, struct err_detail *d);
+/* Switch to u (initgroups, setgid, setuid) and check that root cannot be regained.
+ * No-op when u->drop is false. Returns 0 or ERR_PERM. */
+int posix__user_drop(const struct posix_user *u, struct err_detail *d);
+/* Give every file that plat_file_open_append created (and root owns) to uid, so that a
+ * log reopen after the privilege drop (SIGHUP) can still open it. Files that existed
+ * before keep their owner. */
+void posix__file_give_to(unsigned uid);
+/* Hand the control endpoints (plat_ctl.c) to the broker's user before the privilege
+ * drop: their directory and socket become uid's, the admin group becomes gid when
+ * control_group was not set, and peers with uid count as the broker's own user. */
+void posix__ctl_give_to(unsigned uid, unsigned gid);
+
+/* Check the pid file at path before start-up: 0 when it is absent or stale (the pid
+ * it holds, or -1 for unreadable contents, goes to *stale_pid; 0 when absent),
+ * ERR_EXISTS when it names a running process or is not a pid file, other errors when
+ * it cannot be read. BLOCKS. */
+int posix__pidfile_check(const char *path, long *stale_pid, struct err_detail *d);
+/* Write our pid to path atomically (mode 0644). BLOCKS. */
+int posix__pidfile_write(const char *path, struct err_detail *d);
+/* Remove path (absent is fine); ERR_PERM with the reason when unlink fails. */
+int posix__pidfile_remove(const char *path, struct err_detail *d);
+
+/* Send state ("READY=1", "STOPPING=1", ...: newline-separated assignments) to the
+ * service manager (sd_notify). A no-op when NOTIFY_SOCKET is unset or the build has no
+ * libsystemd. Never blocks for long; errors are ignored. */
+void posix__notify(const char *state);
+
 #endif

@@ -5,16 +5,20 @@
 
 #include "common/cfg_parse.h"
 #include "common/cfg_schema.h"
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 #include "service/auth.h"
 #include "service/conn.h"
+#include "service/ctl_server.h"
 #include "service/log.h"
 #include "service/log_topic.h"
 #include "service/out_pool.h"
+#include "service/persist.h"
 #include "service/retain.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
 #include "service/sys_tree.h"
+#include "service/tls.h"
 #include "service/config_io.h"
 
 #include <stdlib.h>
@@ -81,6 +85,41 @@ static void on_expiry_timer(plat_timer *t, void *ud)
     session_expire(ud);
 }
 
+/* The broker-wide TLS state and psk_file, when any listener uses TLS. */
+static int tls_start(struct broker *b)
+{
+    bool any = false;
+    for (size_t i = 0; i < b->cfg.n_listeners; i++)
+        any = any || cfg_tls_is_enabled(&b->cfg.listeners[i].tls);
+    if (!any)
+        return 0;
+    struct err_detail d = {{0}, {0}, 0};
+    int rc = tls_server_new(&b->tls);
+    if (rc == 0)
+        rc = tls_server_load_psk(b->tls, b->cfg.psk_file, &d);
+    if (rc < 0) {
+        char msg[1200];
+        log_error("cannot start TLS: %s",
+                  d.msg[0] ? err_detail_format(&d, msg, sizeof msg) : err_str(rc));
+    }
+    return rc;
+}
+
+/* Reload: reread psk_file (keeping the old keys if it cannot be read) and every TLS
+ * listener's certificate files. */
+static void tls_reload(struct broker *b)
+{
+    if (!b->tls)
+        return;
+    struct err_detail d = {{0}, {0}, 0};
+    if (tls_server_load_psk(b->tls, b->cfg.psk_file, &d) < 0) {
+        char msg[1200];
+        log_error("reload: keeping the previous PSK keys: %s",
+                  err_detail_format(&d, msg, sizeof msg));
+    }
+    listener_reload_tls(b);
+}
+
 int broker_start(struct broker *b, plat_loop *loop)
 {
     b->loop = loop;
@@ -88,6 +127,16 @@ int broker_start(struct broker *b, plat_loop *loop)
     b->ka_tick = b->start_ms / KA_TICK_MS;
     struct err_detail d = {{0}, {0}, 0};
     int rc = auth_start(b, &d);
+    if (rc < 0)
+        return rc;
+    rc = persist_start(b); /* before any client can connect */
+    if (rc < 0)
+        return rc;
+    rc = tls_start(b);
+    if (rc < 0)
+        return rc;
+    /* The control socket first: once MQTT clients can connect, so can midge-ctl. */
+    rc = ctl_server_start(b);
     if (rc < 0)
         return rc;
     rc = listener_open_all(b);
@@ -107,10 +156,12 @@ int broker_start(struct broker *b, plat_loop *loop)
 void broker_stop(struct broker *b)
 {
     log_notice("midge shutting down");
+    ctl_server_stop(b);
     /* Connections first: closing publishes wills and reaping updates their listener,
      * so the listeners must outlive them. */
     conn_close_all(b);
     conn_before_sleep(b);
+    persist_shutdown(b); /* after the close: wills are published, sessions offline */
     listener_close_all(b);
     plat_loop_stop(b->loop);
 }
@@ -160,25 +211,32 @@ void broker_reload(struct broker *b)
     struct cfg n;
     struct err_detail d = {{0}, {0}, 0};
     cfg_init(&n);
+    char msg[1200];
     int rc = config_io_load(b->config_path, &n, &d);
-    if (rc == 0)
-        rc = log_configure(&n, b->verbose, &d);
     if (rc < 0) {
-        char msg[1200];
         log_error("reload failed, keeping the running configuration: %s",
                   err_detail_format(&d, msg, sizeof msg));
         cfg_cleanup(&n);
+        log_reopen(); /* log rotation still works while the file is being edited */
         return;
     }
+    /* A log file that cannot be reopened (for example in a directory the unprivileged
+     * user may not write) must not block the rest of the reload. */
+    if (log_configure(&n, b->verbose, &d) < 0)
+        log_warn("reload: cannot reopen the log, it stays on the old file: %s",
+                 err_detail_format(&d, msg, sizeof msg));
     apply_reloadable(b, &n);
     sys_tree_reconfigure(b);
+    persist_reconfigure(b);
     auth_reload(b);
+    tls_reload(b);
     cfg_cleanup(&n);
     log_notice("configuration reloaded from %s", b->config_path);
 }
 
 void broker_cleanup(struct broker *b)
 {
+    ctl_server_stop(b);
     conn_close_all(b); /* before the listeners that the connections point to */
     conn_before_sleep(b);
     listener_close_all(b);
@@ -186,11 +244,14 @@ void broker_cleanup(struct broker *b)
         struct session *s = link_entry(b->offline.next, struct session, expiry_link);
         session_destroy(s);
     }
+    persist_cleanup(b);
     plat_timer_free(b->ka_timer);
     plat_timer_free(b->expiry_timer);
     sys_tree_stop(b);
     log_topic_stop(b);
     auth_cleanup(b);
+    tls_server_free(b->tls); /* after the listeners and connections that use it */
+    b->tls = NULL;
     sub_tree_free(b->subs);
     retain_free(b->retained);
     hmap_cleanup(&b->sessions);

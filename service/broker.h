@@ -17,11 +17,16 @@
 #include <stdint.h>
 
 struct auth;
+struct persist;
 struct conn;
+struct ctl_server;
 struct log_topic;
 struct out_pool;
 struct session;
 struct sys_tree;
+struct tls_conn;
+struct tls_ctx;
+struct tls_server;
 
 /* An intrusive doubly-linked list link; a node that is in no list points to itself. */
 struct link {
@@ -36,6 +41,10 @@ struct listener {
     char name[80];           /* "127.0.0.1:1883" for log lines */
     uint64_t n_conns;        /* live connections accepted here */
     bool paused;             /* accept paused after ERR_LIMIT */
+    struct tls_ctx *tls;     /* TLS listener's context (service/tls.h); NULL = plain TCP */
+    /* Rate limit of TLS failure log lines (conn.c): this second, lines, lines dropped. */
+    uint64_t tls_log_sec;
+    unsigned tls_log_lines, tls_log_dropped;
 };
 
 /* State of an outbound QoS 1/2 (or queued QoS 0) message in a session queue. */
@@ -120,6 +129,7 @@ struct conn {
     struct link flush_link;   /* broker.flush when out has data to write */
     struct link ka_link;      /* keepalive wheel slot */
     size_t ka_slot;
+    struct tls_conn *tls; /* owned TLS state (service/tls.h); NULL = plain TCP */
 };
 
 #define KA_SLOTS 1024u
@@ -161,6 +171,16 @@ struct broker {
     struct auth *auth;           /* password_file users and cache (auth.c) */
     struct log_topic *log_topic; /* `log_dest topic` queue (log_topic.c) */
     struct out_pool *out_pool;   /* recycled output-buffer storage (out_pool.c) */
+    /* PSK keys of the TLS listeners; NULL when no listener uses TLS (service/tls.h). */
+    struct tls_server *tls;
+
+    /* persistence (persist.c) */
+    struct persist *persist;
+    uint64_t persist_changes; /* changes counted for autosave_on_changes */
+    struct ctl_server *ctl;   /* control socket (ctl_server.c); NULL when off */
+    /* Save persistent state now (SIGUSR1 and the control socket's persist.save): 0 or an
+     * error with the reason in *d; NULL = this build has no persistence. */
+    int (*save)(struct broker *b, struct err_detail *d);
 };
 
 /* Lists ------------------------------------------------------------------------------ */
@@ -213,7 +233,21 @@ uint64_t broker_next_msg_id(struct broker *b);
 int listener_open_all(struct broker *b);
 /* Close and free every listener (connections stay). */
 void listener_close_all(struct broker *b);
+/* Open one more listener (every address of lc, borrowed) while running; when one
+ * address fails the others opened for lc are closed again. Returns 0 or the error with
+ * the reason in *d. */
+int listener_open(struct broker *b, const struct cfg_listener *lc, struct err_detail *d);
+/* Whether l is a socket of the listener with port and bind_address (NULL or "" = all
+ * interfaces). */
+bool listener_matches(const struct listener *l, uint16_t port, const char *bind_address);
+/* Close every socket of the listener with port and bind_address, after closing the
+ * connections accepted on it (wills are published). Returns the sockets closed. */
+size_t listener_close(struct broker *b, uint16_t port, const char *bind_address);
 /* Called when a connection of lst closes: resumes a paused accept. */
 void listener_conn_closed(struct listener *lst);
+/* Reread certificate, key, CA and CRL files of every TLS listener (reload). A listener
+ * whose new files do not load keeps its running context; the reason is logged. New
+ * connections use the new files, established ones are not affected. */
+void listener_reload_tls(struct broker *b);
 
 #endif

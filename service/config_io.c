@@ -25,3 +25,10 @@ int config_io_load(const char *path, struct cfg *out, struct err_detail *d)
     const struct cfg_io io = {read_file, list_dir, NULL};
     return cfg_parse_file(path, &io, out, d);
 }
+
+int config_io_parse_text(const char *name, const char *text, size_t len, struct cfg *out,
+                         struct err_detail *d)
+{
+    const struct cfg_io io = {read_file, list_dir, NULL};
+    return cfg_parse_text(name, text, len, &io, out, d);
+}

@@ -9,6 +9,7 @@
 #include "service/out_pool.h"
 #include "service/route.h"
 #include "service/session.h"
+#include "service/tls.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static void on_conn_io(plat_sock *s, unsigned events, void *ud);
 static void conn_free(struct conn *c)
 {
     plat_sock_close(c->sock);
+    tls_conn_free(c->tls);
     buf_cleanup(&c->in);
     out_pool_give(c->b->out_pool, &c->out);
     msg_unref(c->will);
@@ -86,6 +88,8 @@ static bool accept_one(struct listener *lst)
     plat_sock_watch(s, PLAT_EV_READ, on_conn_io, c);
     conn_keepalive_arm(c);
     log_debug("listener=%s addr=%s new connection", lst->name, c->addr);
+    if (lst->tls && tls_conn_new(lst->tls, &c->tls) < 0)
+        conn_close(c, "out of memory for TLS");
     return true;
 }
 
@@ -152,23 +156,71 @@ void conn_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_
     }
 }
 
+/* TLS failures are logged per connection, but a scanner or a misconfigured fleet must not
+ * flood the log: at most this many lines per listener and second, then a count. */
+#define TLS_LOG_PER_SEC 20u
+
+/* Whether another TLS failure line may be logged for lst now. */
+static bool tls_log_allowed(struct listener *lst)
+{
+    uint64_t sec = plat_time_mono_ms() / 1000u;
+    if (sec != lst->tls_log_sec) {
+        if (lst->tls_log_dropped)
+            log_notice("listener=%s %u more TLS failures were not logged", lst->name,
+                       lst->tls_log_dropped);
+        lst->tls_log_sec = sec;
+        lst->tls_log_lines = lst->tls_log_dropped = 0;
+    }
+    if (lst->tls_log_lines < TLS_LOG_PER_SEC) {
+        lst->tls_log_lines++;
+        return true;
+    }
+    lst->tls_log_dropped++;
+    return false;
+}
+
+/* The bytes that go on the wire: the output buffer itself, or for a TLS connection its
+ * records after the pending output was sealed into them. NULL when sealing failed
+ * (c is then closed unless it already was). */
+static struct buf *wire_out(struct conn *c)
+{
+    if (!c->tls)
+        return &c->out;
+    if (tls_conn_seal(c->tls, &c->out) < 0) {
+        if (tls_log_allowed(c->lst))
+            log_notice("listener=%s addr=%s TLS error: %s", c->lst->name, c->addr,
+                       tls_conn_error(c->tls));
+        conn_close(c, "TLS error");
+        return NULL;
+    }
+    return tls_conn_wire(c->tls);
+}
+
 /* Write as much pending output as the socket takes; manage write interest. */
 static void flush_one(struct conn *c)
 {
-    while (buf_size(&c->out) > 0) {
-        long n = plat_sock_write(c->sock, buf_head(&c->out), buf_size(&c->out));
+    struct buf *ob = wire_out(c);
+    if (!ob)
+        return;
+    while (buf_size(ob) > 0) {
+        long n = plat_sock_write(c->sock, buf_head(ob), buf_size(ob));
         if (n == ERR_AGAIN)
             break;
         if (n < 0) {
-            buf_reset(&c->out, 0);
+            buf_reset(ob, 0);
             conn_close(c, n == ERR_CLOSED ? "connection reset by peer" : "write error");
             return;
         }
-        buf_consume(&c->out, (size_t)n);
+        buf_consume(ob, (size_t)n);
     }
-    bool need = buf_size(&c->out) > 0;
+    bool need = buf_size(ob) > 0;
     if (!need)
-        out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
+        if (!need) {
+            if (ob == &c->out)
+                out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
+            else
+                buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
+        }
     if (need != c->want_write && c->state != CONN_CLOSING) {
         c->want_write = need;
         unsigned ev = (c->reading ? PLAT_EV_READ : 0u) | (need ? PLAT_EV_WRITE : 0u);
@@ -178,7 +230,8 @@ static void flush_one(struct conn *c)
 
 bool conn_out_is_congested(const struct conn *c)
 {
-    return buf_size(&c->out) > OUT_SOFT_LIMIT;
+    size_t sealed = c->tls ? buf_size(tls_conn_wire(c->tls)) : 0;
+    return buf_size(&c->out) + sealed > OUT_SOFT_LIMIT;
 }
 
 /* Process every complete packet in data[0..len); returns bytes consumed or an error
@@ -245,6 +298,34 @@ static int feed(struct conn *c, const uint8_t *data, size_t n)
     return 0;
 }
 
+/* A TLS connection's input: n bytes of ciphertext at data (in the shared read buffer).
+ * The ciphertext is copied into the TLS session first, so the plaintext can be
+ * decrypted into the same shared buffer and framed by feed() as on plain TCP. */
+static int tls_input(struct conn *c, const uint8_t *data, size_t n)
+{
+    struct broker *b = c->b;
+    long m = tls_conn_put(c->tls, data, n);
+    while (m >= 0 && c->state != CONN_CLOSING) {
+        m = tls_conn_read(c->tls, b->rbuf, b->rbuf_size);
+        if (m > 0 && feed(c, b->rbuf, (size_t)m) < 0)
+            return -1;
+    }
+    if (tls_conn_has_output(c->tls))
+        mark_flush(c); /* handshake answers, alerts, session tickets */
+    if (m == ERR_AGAIN || c->state == CONN_CLOSING)
+        return 0;
+    if (m == ERR_CLOSED) {
+        conn_close(c, "connection closed by peer");
+        return -1;
+    }
+    if (tls_log_allowed(c->lst))
+        log_notice("listener=%s addr=%s TLS %s failed: %s", c->lst->name, c->addr,
+                   tls_conn_is_established(c->tls) ? "session" : "handshake",
+                   m == ERR_PROTOCOL ? tls_conn_error(c->tls) : err_str((int)m));
+    conn_close(c, "TLS error");
+    return -1;
+}
+
 static void conn_read(struct conn *c)
 {
     struct broker *b = c->b;
@@ -257,7 +338,8 @@ static void conn_read(struct conn *c)
             return;
         }
         c->last_rx_ms = plat_time_mono_ms();
-        if (feed(c, b->rbuf, (size_t)n) < 0 || (size_t)n < b->rbuf_size)
+        int rc = c->tls ? tls_input(c, b->rbuf, (size_t)n) : feed(c, b->rbuf, (size_t)n);
+        if (rc < 0 || (size_t)n < b->rbuf_size)
             return;
     }
 }
@@ -313,8 +395,9 @@ void conn_close_all(struct broker *b)
 static void reap(struct conn *c)
 {
     struct broker *b = c->b;
-    if (buf_size(&c->out) > 0)
-        (void)plat_sock_write(c->sock, buf_head(&c->out), buf_size(&c->out));
+    struct buf *ob = wire_out(c);
+    if (ob && buf_size(ob) > 0)
+        (void)plat_sock_write(c->sock, buf_head(ob), buf_size(ob));
     link_remove(&c->all_link);
     link_remove(&c->flush_link);
     b->stats.sockets_open--;
@@ -359,6 +442,19 @@ void conn_keepalive_arm(struct conn *c)
     link_push(&c->b->ka_wheel[c->ka_slot], &c->ka_link);
 }
 
+/* Why c's deadline closes it; a stalled TLS handshake is logged (as other TLS failures). */
+static const char *expiry_reason(struct conn *c)
+{
+    if (c->state != CONN_NEW)
+        return "keepalive expired";
+    if (!c->tls || tls_conn_is_established(c->tls))
+        return "no CONNECT in time";
+    if (tls_log_allowed(c->lst))
+        log_notice("listener=%s addr=%s TLS handshake failed: not completed within %u s",
+                   c->lst->name, c->addr, CONN_CONNECT_TIMEOUT_MS / 1000u);
+    return "TLS handshake timed out";
+}
+
 /* Visit one wheel slot: expire what is due, re-file what was active meanwhile (lazy
  * rescheduling keeps the per-packet cost at one timestamp store). */
 static void ka_slot_run(struct broker *b, size_t slot, uint64_t now)
@@ -376,7 +472,7 @@ static void ka_slot_run(struct broker *b, size_t slot, uint64_t now)
         link_remove(&c->ka_link);
         uint64_t d = deadline(c);
         if (d != 0 && d <= now)
-            conn_close(c, c->state == CONN_NEW ? "no CONNECT in time" : "keepalive expired");
+            conn_close(c, expiry_reason(c));
         else
             conn_keepalive_arm(c);
     }

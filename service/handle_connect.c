@@ -8,6 +8,7 @@
 #include "service/dispatch.h"
 #include "service/log.h"
 #include "service/session.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,12 +57,32 @@ static char *choose_client_id(struct conn *c, const struct mqtt_connect *p, int 
     return id;
 }
 
+/* use_identity_as_username / use_subject_as_username: the TLS handshake proved who the
+ * client is, so that name is its username and the password file is not consulted. A
+ * client without a certificate (or PSK identity) is refused as bad credentials. */
+static int tls_login(struct conn *c, bool subject)
+{
+    char *name = NULL;
+    if (!c->tls || tls_conn_peer_name(c->tls, subject, &name) < 0) {
+        log_notice("addr=%s refused: the listener takes the username from a client "
+                   "certificate, and the client sent none",
+                   c->addr);
+        return ERR_PERM;
+    }
+    free(c->username);
+    c->username = name;
+    return 0;
+}
+
 /* Authentication (service/auth.c): a username is checked against password_file when
  * one is configured (ERR_PERM, "bad username or password", when it does not verify);
  * otherwise allow_anonymous decides (ERR_AUTH, "not authorised"). A username without a
  * password file proves nothing, so it is let in only when anonymous access is. */
 static int authenticate(struct conn *c, const struct mqtt_connect *p, bool *by_file)
 {
+    const struct cfg_tls *t = &c->lst->cfg.tls;
+    if (t->use_identity_as_username || t->use_subject_as_username)
+        return tls_login(c, t->use_subject_as_username);
     return auth_connect(c->b, p, by_file);
 }
 
@@ -143,7 +164,7 @@ int handle_connect(struct conn *c, const struct mqtt_connect *p)
         free(id);
         return rc;
     }
-    if (p->has_username)
+    if (p->has_username && !c->username) /* a TLS identity is already the username */
         c->username = xstrndup((const char *)p->username.p, p->username.len);
     c->pw_checked = by_file;
     bool present = false;

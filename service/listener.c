@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Listeners: resolve and bind the configured addresses (or the local-only defaults) and
  * hand accepted sockets to the connection layer. */
+#include "common/cfg_tls.h"
 #include "common/mem.h"
 #include "service/broker.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ static void copy_listener_cfg(struct cfg_listener *dst, const struct cfg_listene
     dst->bind_address = xstrdup(src->bind_address);
     dst->mount_point = xstrdup(src->mount_point);
     dst->src_file = xstrdup(src->src_file);
+    cfg_tls_copy(&dst->tls, &src->tls);
 }
 
 static void listener_free(struct listener *l)
@@ -33,6 +36,8 @@ static void listener_free(struct listener *l)
     if (!l)
         return;
     plat_sock_close(l->sock);
+    tls_ctx_free(l->tls);
+    cfg_tls_cleanup(&l->cfg.tls);
     free(l->cfg.bind_address);
     free(l->cfg.mount_point);
     free(l->cfg.src_file);
@@ -53,7 +58,14 @@ static int bind_one(struct broker *b, const struct cfg_listener *lc, const struc
     copy_listener_cfg(&l->cfg, lc);
     plat_addr_format(a, l->name, sizeof l->name);
     struct err_detail d = {{0}, {0}, 0};
-    int rc = plat_sock_listen(b->loop, a, BACKLOG, &l->sock, &d);
+    int rc = cfg_tls_is_enabled(&lc->tls) ? tls_ctx_new(b->tls, lc, &l->tls, &d) : 0;
+    if (rc < 0) {
+        char msg[1200];
+        log_error("cannot start TLS on %s: %s", l->name, err_detail_format(&d, msg, sizeof msg));
+        listener_free(l);
+        return rc;
+    }
+    rc = plat_sock_listen(b->loop, a, BACKLOG, &l->sock, &d);
     if (rc < 0) {
         log_error("cannot listen on %s: %s%s%s", l->name, err_str(rc), d.msg[0] ? ": " : "", d.msg);
         listener_free(l);
@@ -61,8 +73,8 @@ static int bind_one(struct broker *b, const struct cfg_listener *lc, const struc
     }
     plat_sock_watch(l->sock, PLAT_EV_READ, on_listener_io, l);
     add_listener(b, l);
-    log_notice("listening on %s%s%s", l->name, lc->mount_point ? " mount_point " : "",
-               lc->mount_point ? lc->mount_point : "");
+    log_notice("listening on %s%s%s%s", l->name, l->tls ? " (TLS)" : "",
+               lc->mount_point ? " mount_point " : "", lc->mount_point ? lc->mount_point : "");
     return 0;
 }
 
@@ -127,6 +139,58 @@ int listener_open_all(struct broker *b)
     return 0;
 }
 
+int listener_open(struct broker *b, const struct cfg_listener *lc, struct err_detail *d)
+{
+    size_t before = b->n_listeners;
+    int rc = open_listener(b, lc);
+    if (rc == 0)
+        return 0;
+    while (b->n_listeners > before)
+        listener_free(b->listeners[--b->n_listeners]);
+    return err_set(d, rc, NULL, 0, "cannot open a listener on port %u%s%s: %s", (unsigned)lc->port,
+                   lc->bind_address ? " address " : "", lc->bind_address ? lc->bind_address : "",
+                   err_str(rc));
+}
+
+bool listener_matches(const struct listener *l, uint16_t port, const char *bind_address)
+{
+    const char *a = l->cfg.bind_address;
+    if (bind_address && !bind_address[0])
+        bind_address = NULL;
+    return l->cfg.port == port && (a == NULL) == (bind_address == NULL) &&
+           (!a || strcmp(a, bind_address) == 0);
+}
+
+size_t listener_close(struct broker *b, uint16_t port, const char *bind_address)
+{
+    size_t closed = 0;
+    /* Restart after each close: publishing a will can close other connections. */
+    bool again = true;
+    while (again) {
+        again = false;
+        for (struct link *k = b->conns.next; k != &b->conns && !again; k = k->next) {
+            struct conn *c = link_entry(k, struct conn, all_link);
+            if (c->lst && listener_matches(c->lst, port, bind_address)) {
+                conn_close(c, "listener removed");
+                again = true;
+            }
+        }
+    }
+    /* Reap now: a closing connection still points to its listener. */
+    conn_before_sleep(b);
+    for (size_t i = b->n_listeners; i > 0; i--) {
+        struct listener *l = b->listeners[i - 1];
+        if (!listener_matches(l, port, bind_address))
+            continue;
+        log_notice("stopped listening on %s", l->name);
+        listener_free(l);
+        memmove(&b->listeners[i - 1], &b->listeners[i], (b->n_listeners - i) * sizeof l);
+        b->n_listeners--;
+        closed++;
+    }
+    return closed;
+}
+
 void listener_close_all(struct broker *b)
 {
     for (size_t i = 0; i < b->n_listeners; i++)
@@ -140,5 +204,25 @@ void listener_conn_closed(struct listener *lst)
     if (lst->paused) {
         lst->paused = false;
         plat_sock_watch(lst->sock, PLAT_EV_READ, on_listener_io, lst);
+    }
+}
+
+void listener_reload_tls(struct broker *b)
+{
+    for (size_t i = 0; i < b->n_listeners; i++) {
+        struct listener *l = b->listeners[i];
+        if (!l->tls)
+            continue;
+        struct tls_ctx *fresh = NULL;
+        struct err_detail d = {{0}, {0}, 0};
+        if (tls_ctx_new(b->tls, &l->cfg, &fresh, &d) < 0) {
+            char msg[1200];
+            log_error("reload: listener %s keeps its running certificate: %s", l->name,
+                      err_detail_format(&d, msg, sizeof msg));
+            continue;
+        }
+        tls_ctx_free(l->tls); /* live connections hold their own reference */
+        l->tls = fresh;
+        log_notice("reload: listener %s reread its TLS certificate and key", l->name);
     }
 }

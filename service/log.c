@@ -21,17 +21,23 @@ static struct {
     bool timestamp;
     char *ts_format;
     plat_file *file;
+    char *file_path; /* path of file, for log_reopen */
     bool syslog_open;
+    bool started; /* log_startup_done was called: errors no longer echo to stderr */
     log_topic_sink_fn topic_fn;
     void *topic_ud;
-} g_log = {CFG_LOG_DEST_STDERR,
-           CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO,
-           true,
-           NULL,
-           NULL,
-           false,
-           NULL,
-           NULL};
+    log_tap_fn tap;
+    void *tap_ud;
+} g_log = {.dest = CFG_LOG_DEST_STDERR,
+           .types =
+               CFG_LOG_TYPE_ERROR | CFG_LOG_TYPE_WARNING | CFG_LOG_TYPE_NOTICE | CFG_LOG_TYPE_INFO,
+           .timestamp = true};
+
+void log_set_tap(log_tap_fn fn, void *ud)
+{
+    g_log.tap = fn;
+    g_log.tap_ud = ud;
+}
 
 static unsigned class_bit(enum log_class cls)
 {
@@ -68,6 +74,8 @@ int log_configure(const struct cfg *c, bool verbose, struct err_detail *d)
     }
     plat_file_close(g_log.file);
     g_log.file = nf;
+    free(g_log.file_path);
+    g_log.file_path = nf ? xstrdup(c->log_file) : NULL;
     if ((c->log_dest & CFG_LOG_DEST_SYSLOG) && !g_log.syslog_open) {
         plat_log_syslog_open("midge");
         g_log.syslog_open = true;
@@ -86,10 +94,25 @@ void log_set_topic_sink(log_topic_sink_fn fn, void *ud)
     g_log.topic_ud = ud;
 }
 
+void log_reopen(void)
+{
+    if (!g_log.file_path)
+        return;
+    plat_file *nf = NULL;
+    struct err_detail d = {{0}, {0}, 0};
+    if (plat_file_open_append(g_log.file_path, &nf, &d) < 0) {
+        log_warn("cannot reopen the log, it stays on the old file: %s", d.msg);
+        return;
+    }
+    plat_file_close(g_log.file);
+    g_log.file = nf;
+}
+
 void log_shutdown(void)
 {
     plat_file_close(g_log.file);
     g_log.file = NULL;
+    x_clear(&g_log.file_path);
     if (g_log.syslog_open)
         plat_log_syslog_close();
     g_log.syslog_open = false;
@@ -118,9 +141,18 @@ static size_t format_stamp(char *out, size_t outlen)
     return n > 0 ? (size_t)n : 0;
 }
 
+void log_startup_done(void)
+{
+    g_log.started = true;
+}
+
 void log_write(enum log_class cls, const char *fmt, ...)
 {
-    if (!log_enabled(cls))
+    /* Start-up errors (port in use, unreadable files) must reach whoever started the
+     * broker even when the log goes only to a file or syslog. */
+    bool echo = cls == LOG_ERROR && !g_log.started && !(g_log.dest & CFG_LOG_DEST_STDERR);
+    bool enabled = log_enabled(cls);
+    if (!enabled && !echo)
         return;
     char line[2048];
     size_t off = format_stamp(line, 128);
@@ -132,6 +164,10 @@ void log_write(enum log_class cls, const char *fmt, ...)
     for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
+    if (echo)
+        plat_log_console(2, line);
+    if (!enabled)
+        return;
     if (g_log.dest & CFG_LOG_DEST_STDERR)
         plat_log_console(2, line);
     if (g_log.dest & CFG_LOG_DEST_STDOUT)
@@ -146,4 +182,6 @@ void log_write(enum log_class cls, const char *fmt, ...)
         plat_log_syslog(syslog_level(cls), line + off);
     if ((g_log.dest & CFG_LOG_DEST_TOPIC) && g_log.topic_fn && cls != LOG_DEBUG)
         g_log.topic_fn(cls, line, g_log.topic_ud);
+    if (g_log.tap)
+        g_log.tap(g_log.tap_ud, cls, line + off);
 }

@@ -25,8 +25,15 @@ enum log_class {
  * type. Re-opens the log file: call again on reload for log rotation. Returns 0 or an
  * error with the reason in *d (the previous sinks stay in place then). */
 int log_configure(const struct cfg *c, bool verbose, struct err_detail *d);
+/* Reopen the current log file by its path (log rotation when the configuration could
+ * not be re-read); on failure logs a warning and keeps the open file. */
+void log_reopen(void);
 /* Close the file and the system log. */
 void log_shutdown(void);
+/* Start-up is over (listeners bound): from now on errors go only to the configured
+ * sinks. Before, an error is also written to stderr when stderr is not a sink, so that
+ * a failing start (also of a daemon, whose stderr is still the terminal) is explained. */
+void log_startup_done(void);
 /* True when class would be written anywhere (to skip formatting work). */
 bool log_enabled(enum log_class cls);
 /* The `log_dest topic` sink (service/log_topic.c): called with every emitted line of a
@@ -36,6 +43,12 @@ typedef void (*log_topic_sink_fn)(enum log_class cls, const char *line, void *ud
 void log_set_topic_sink(log_topic_sink_fn fn, void *ud);
 /* Format and emit one line of class cls. */
 void log_write(enum log_class cls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Observer of every line written (the control server's ring of recent lines): called
+ * with the class and the text without its timestamp, after the sinks. It must not log.
+ * NULL fn removes it. */
+typedef void (*log_tap_fn)(void *ud, enum log_class cls, const char *line);
+void log_set_tap(log_tap_fn fn, void *ud);
 
 #define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_WARNING, __VA_ARGS__)

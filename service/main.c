@@ -6,6 +6,8 @@
 #include "service/broker.h"
 #include "service/config_io.h"
 #include "service/log.h"
+#include "service/persist.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,12 +107,22 @@ static int load_config(const struct args *a, struct cfg *c)
     }
     for (size_t i = 0; i < c->n_warnings; i++)
         fprintf(stderr, "midge: warning: %s\n", c->warnings[i]);
+    /* Certificates, keys and CA files are checked now, so `midge -t` and a broken
+     * start name the listener and the file at fault. */
+    rc = tls_config_check(c, &d);
+    if (rc < 0) {
+        fprintf(stderr, "midge: %s\n", err_detail_format(&d, msg, sizeof msg));
+        return rc;
+    }
     return 0;
 }
 
 static int on_start(plat_loop *loop, void *ud)
 {
-    return broker_start(ud, loop);
+    int rc = broker_start(ud, loop);
+    if (rc == 0)
+        log_startup_done();
+    return rc;
 }
 
 static void on_stop(void *ud)
@@ -123,10 +135,18 @@ static void on_reload(void *ud)
     broker_reload(ud);
 }
 
+/* The broker's save hook (SIGUSR1 and the control socket's persist.save). */
+static int save_now(struct broker *b, struct err_detail *d)
+{
+    if (!b->cfg.persistence)
+        return err_set(d, ERR_NOTSUP, NULL, 0, "persistence is off (set `persistence true`)");
+    persist_request_save(b); /* in the background; the log tells when it is written */
+    return 0;
+}
+
 static void on_save(void *ud)
 {
-    (void)ud;
-    log_notice("save requested: persistence is not enabled in this build");
+    persist_request_save(ud);
 }
 
 static void on_cleanup(void *ud)
@@ -134,12 +154,41 @@ static void on_cleanup(void *ud)
     broker_cleanup(ud);
 }
 
+/* Process-model events (privileges dropped, stale pid file, ...) go to the log. */
+static void on_platform_log(enum plat_log_level level, const char *line, void *ud)
+{
+    (void)ud;
+    static const enum log_class classes[] = {
+        [PLAT_LOG_ERROR] = LOG_ERROR,   [PLAT_LOG_WARNING] = LOG_WARNING,
+        [PLAT_LOG_NOTICE] = LOG_NOTICE, [PLAT_LOG_INFO] = LOG_INFO,
+        [PLAT_LOG_DEBUG] = LOG_DEBUG,
+    };
+    log_write(classes[level], "%s", line);
+}
+
+/* -d points stdout and stderr at /dev/null once the broker serves: say so when they are
+ * the only log sinks. */
+static void warn_daemon_log(const struct args *a, const struct cfg *c)
+{
+    unsigned kept = CFG_LOG_DEST_FILE | CFG_LOG_DEST_SYSLOG;
+    if (a->daemonize && !(c->log_dest & kept))
+        fprintf(stderr, "midge: warning: -d discards stdout and stderr after start-up; "
+                        "set `log_dest file PATH` or `log_dest syslog` to keep a log\n");
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
-    int rc = parse_args(argc, argv, &a);
+    int rc = 0;
+    if (plat_service_verb(&argc, &argv, &rc))
+        return rc;
+    /* Before anything touches the crypto library (password hashes too): no openssl.cnf. */
+    (void)tls_library_init();
+    rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
+    if (!a.config)
+        a.config = plat_path_default_config();
     struct cfg c;
     if (load_config(&a, &c) < 0) {
         cfg_cleanup(&c);
@@ -150,6 +199,7 @@ int main(int argc, char **argv)
         cfg_cleanup(&c);
         return 0;
     }
+    warn_daemon_log(&a, &c);
     struct err_detail d = {{0}, {0}, 0};
     if (log_configure(&c, a.verbose, &d) < 0) {
         char msg[1200];
@@ -161,8 +211,10 @@ int main(int argc, char **argv)
     if (!b)
         return 1;
     broker_init(b, &c, a.config, a.verbose, a.ports, a.n_ports);
-    const struct plat_service_ops ops = {on_start, on_stop, on_reload, on_save, NULL, on_cleanup};
-    const struct plat_service_opts opts = {a.daemonize, b->cfg.pid_file};
+    b->save = save_now;
+    const struct plat_service_ops ops = {on_start, on_stop,    on_reload,      on_save,
+                                         NULL,     on_cleanup, on_platform_log};
+    const struct plat_service_opts opts = {a.daemonize, b->cfg.pid_file, b->cfg.user};
     rc = plat_service_main(&ops, &opts, b);
     free(b);
     log_shutdown();

@@ -17,13 +17,18 @@ struct retain_node {
     struct retain_node *parent;
     struct level_map kids;
     struct msg *msg; /* the retained message of this exact topic, or NULL */
-    char level[];    /* the level bytes, NUL-terminated, in the same allocation */
+    /* Nodes with a message are also in one list (newest first) for resumable scans. */
+    struct retain_node *all_prev, *all_next;
+    char level[]; /* the level bytes, NUL-terminated, in the same allocation */
 };
 
 struct retain_store {
     struct retain_node *root; /* level "", never holds a message, never pruned */
     size_t count;             /* nodes with a message */
     uint64_t bytes;           /* sum of their payload lengths */
+    struct retain_node *all;  /* list of the nodes with a message, newest first */
+    struct retain_node *scan; /* next node of the running scan (NULL = none or done) */
+    bool scanning;
 };
 
 /* Visiting state for match and foreach. */
@@ -77,6 +82,31 @@ static struct retain_node *node_for_topic(struct retain_store *rs, const char *t
         n = c;
         p = slash + 1;
     }
+}
+
+/* A node gained a message: put it at the head of the list, before any running scan's
+ * position, so a scan only visits nodes that had their message when it started. */
+static void all_link(struct retain_store *rs, struct retain_node *n)
+{
+    n->all_prev = NULL;
+    n->all_next = rs->all;
+    if (rs->all)
+        rs->all->all_prev = n;
+    rs->all = n;
+}
+
+/* A node lost its message: unlink it, moving a scan that was about to visit it on. */
+static void all_unlink(struct retain_store *rs, struct retain_node *n)
+{
+    if (rs->scan == n)
+        rs->scan = n->all_next;
+    if (n->all_prev)
+        n->all_prev->all_next = n->all_next;
+    else
+        rs->all = n->all_next;
+    if (n->all_next)
+        n->all_next->all_prev = n->all_prev;
+    n->all_prev = n->all_next = NULL;
 }
 
 /* Free n and every ancestor left without message and children, stopping at the root. */
@@ -220,6 +250,8 @@ struct retain_store *retain_new(void)
     rs->root = node_new(NULL, "", 0);
     rs->count = 0;
     rs->bytes = 0;
+    rs->all = rs->scan = NULL;
+    rs->scanning = false;
     return rs;
 }
 
@@ -258,6 +290,8 @@ int retain_set(struct retain_store *rs, struct msg *m)
         rs->bytes -= n->msg->payload_len;
         msg_unref(n->msg);
         n->msg = NULL;
+        if (clear)
+            all_unlink(rs, n); /* a replacement keeps the node's place */
     }
     if (clear) {
         /* An empty retained payload deletes; the message itself is not stored. */
@@ -266,6 +300,8 @@ int retain_set(struct retain_store *rs, struct msg *m)
         msg_unref(m);
         return 0;
     }
+    if (!n->all_prev && rs->all != n)
+        all_link(rs, n);
     n->msg = m; /* the store now owns the caller's reference */
     rs->count++;
     rs->bytes += m->payload_len;
@@ -299,4 +335,27 @@ size_t retain_count(const struct retain_store *rs)
 uint64_t retain_bytes(const struct retain_store *rs)
 {
     return rs->bytes;
+}
+
+void retain_scan_start(struct retain_store *rs)
+{
+    rs->scan = rs->all;
+    rs->scanning = true;
+}
+
+bool retain_scan_step(struct retain_store *rs, size_t max, retain_visit_cb cb, void *ud)
+{
+    ASSERT(rs->scanning);
+    for (size_t i = 0; i < max && rs->scan; i++) {
+        struct retain_node *n = rs->scan;
+        rs->scan = n->all_next; /* before the callback, which must not modify the store */
+        cb(n->msg, ud);
+    }
+    return rs->scan == NULL;
+}
+
+void retain_scan_stop(struct retain_store *rs)
+{
+    rs->scan = NULL;
+    rs->scanning = false;
 }

@@ -7,6 +7,7 @@
 
 #include "service/msg.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,17 @@ size_t retain_match(const struct retain_store *rs, const char *f, size_t flen, r
                     void *ud);
 /* Call cb for every retained message (persistence, debugging). */
 size_t retain_foreach(const struct retain_store *rs, retain_visit_cb cb, void *ud);
+/* A resumable scan over every retained message, for persistence to work in slices
+ * between client traffic (one scan per store at a time). It visits each message that
+ * was retained when the scan started and is still retained when the scan reaches it
+ * (a replacement on the same topic is visited with its new value); topics first set
+ * during the scan are not visited. Start it, call step until it returns true (done),
+ * then stop it; stop also abandons a scan early. step visits at most max messages,
+ * borrowed for the call; cb must not modify the store. The store may change freely
+ * between steps. */
+void retain_scan_start(struct retain_store *rs);
+bool retain_scan_step(struct retain_store *rs, size_t max, retain_visit_cb cb, void *ud);
+void retain_scan_stop(struct retain_store *rs);
 /* Number of retained messages and the payload bytes they hold. */
 size_t retain_count(const struct retain_store *rs);
 uint64_t retain_bytes(const struct retain_store *rs);

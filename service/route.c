@@ -9,6 +9,8 @@
 #include "service/session.h"
 #include "service/sub_tree.h"
 
+#include <string.h>
+
 /* Collect each matching session once, remembering its highest granted QoS. The
  * generation counter makes "seen in this match" an O(1) check without clearing flags. */
 static void on_match(void *subscriber, uint8_t options, uint32_t sub_id, void *ud)
@@ -33,8 +35,11 @@ static void on_match(void *subscriber, uint8_t options, uint32_t sub_id, void *u
 
 size_t route_publish(struct broker *b, struct msg *m)
 {
-    if (m->retain)
+    if (m->retain) {
         retain_set(b->retained, msg_ref(m));
+        if (strncmp(m->topic, "$SYS/", 5) != 0) /* not saved, so not a change */
+            b->persist_changes++;
+    }
     b->match_gen++;
     b->n_matches = 0;
     sub_tree_match(b->subs, m->topic, m->topic_len, on_match, b);

@@ -75,6 +75,8 @@ void session_attach(struct session *s, struct conn *c)
     s->conn = c;
     c->sess = s;
     link_remove(&s->expiry_link);
+    if (s->persistent)
+        s->b->persist_changes++;
     struct stats *st = &s->b->stats;
     st->connects++;
     st->clients_connected++;
@@ -126,6 +128,7 @@ static void send_entry(struct session *s, struct qentry *e)
     }
     e->mid = next_mid(s);
     e->state = Q_WAIT_ACK;
+    s->b->persist_changes++;
     q->active++;
     s->b->stats.inflight++;
     conn_send_publish(s->conn, e->m, e->qos, e->mid, false, e->retain);
@@ -197,6 +200,7 @@ static void q_push(struct session *s, struct msg *m, uint8_t qos, bool retain)
     q->count++;
     q->queued_bytes += m->payload_len;
     s->b->stats.queued++;
+    s->b->persist_changes++;
 }
 
 void session_deliver(struct session *s, struct msg *m, uint8_t qos, bool retain)
@@ -256,6 +260,7 @@ int session_ack(struct session *s, uint8_t type, uint16_t mid)
 bool session_sub_add(struct session *s, const char *f, size_t flen, uint8_t options)
 {
     bool replaced = false;
+    s->b->persist_changes++;
     sub_tree_add(s->b->subs, f, flen, s, options, 0, &replaced);
     if (replaced) {
         for (size_t i = 0; i < s->n_subs; i++)
@@ -279,6 +284,7 @@ int session_sub_remove(struct session *s, const char *f, size_t flen)
         sub_tree_remove(s->b->subs, f, flen, s);
         free(s->subs[i].filter);
         s->subs[i] = s->subs[--s->n_subs];
+        s->b->persist_changes++;
         return 0;
     }
     return ERR_NOTFOUND;

@@ -126,6 +126,23 @@ static void format_value(const struct sys_topic *t, const struct stats *st, char
     }
 }
 
+size_t sys_tree_values(const struct stats *st, struct sys_value *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < SYS_N_TOPICS && n < max; i++, n++) {
+        const struct sys_topic *t = &sys_topics[i];
+        const char *field = (const char *)st + t->off;
+        memset(&out[n], 0, sizeof out[n]);
+        out[n].name = t->name + strlen(SYS_PREFIX);
+        out[n].is_float = t->kind == SYS_LOAD;
+        if (out[n].is_float)
+            memcpy(&out[n].d, field, sizeof out[n].d);
+        else
+            memcpy(&out[n].u, field, sizeof out[n].u);
+    }
+    return n;
+}
+
 size_t sys_tree_update(struct broker *b)
 {
     struct sys_tree *sys = b->sys;

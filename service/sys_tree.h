@@ -29,6 +29,18 @@ size_t sys_tree_update(struct broker *b);
  * messages already published stay in the retained store. */
 void sys_tree_stop(struct broker *b);
 
+/* One $SYS value for the control socket's stats snapshot. */
+struct sys_value {
+    const char *name; /* the topic without "$SYS/broker/" (static) */
+    bool is_float;    /* load averages */
+    uint64_t u;       /* counters, gauges, uptime (seconds) */
+    double d;         /* load averages, per minute */
+};
+
+/* Fill out (room for max) with the value of every topic of the table taken from st, in
+ * the table's order; returns the number stored. Pure. */
+size_t sys_tree_values(const struct stats *st, struct sys_value *out, size_t max);
+
 /* The number of topics sys_tree_update knows (version excluded): for tests. */
 size_t sys_tree_topic_count(void);
 

@@ -41,7 +41,8 @@ def test_broken_reload_keeps_running_config():
         sub.subscribe("rb/#", 1)
         reload(b, ["message_size_limit 10", "no_such_keyword 1"], "reload failed")
         log = b.log_text()
-        assert "%s:5:" % b.conf_path in log, log[-2000:]
+        line = b.config_lines().index("no_such_keyword 1") + 1
+        assert "%s:%d:" % (b.conf_path, line) in log, log[-2000:]
         pub.publish("rb/a", b"y" * 20, 1)          # limit still in force
         sub.expect_nothing(0.5)
         pub.publish("rb/b", b"ok", 1)

@@ -105,9 +105,10 @@ void fake__net_reset(void);
 /* Link a new socket record into loop's list. */
 void fake__sock_link(plat_loop *loop, plat_sock *s);
 
-/* ---- plat_file.c, plat_log.c, plat_random.c, plat_time.c ---- */
+/* ---- plat_file.c, plat_log.c, plat_random.c, plat_time.c, plat_ctl.c ---- */
 
 void fake__fs_reset(void);
+void fake__ctl_reset(void);
 void fake__log_reset(void);
 void fake__random_reset(void);
 void fake__time_reset(void);

@@ -97,6 +97,14 @@ const struct plat_addr *fake_client_addr(const struct fake_client *fc);
  * a no-op. */
 void fake_client_free(struct fake_client *fc);
 
+/* ---- Control endpoint ---- */
+
+/* The fake port plat_ctl_listen listens on (whatever path it is given). */
+#define FAKE_CTL_PORT 1
+/* Connect a client to the control endpoint; allowed says whether plat_ctl_accept
+ * reports it as passing the access check. NULL when no endpoint is open. */
+struct fake_client *fake_ctl_connect(bool allowed);
+
 /* ---- Files ---- */
 
 /* Create or replace path with the NUL-terminated text data (copied). */
@@ -133,6 +141,13 @@ void fake_log_clear(void);
 /* Also print every line to stderr (for debugging a test); the environment variable
  * MIDGE_FAKE_LOG_ECHO=1 turns it on at start. */
 void fake_log_set_echo(bool on);
+
+/* ---- Process model ---- */
+
+/* Whether the last plat_service_main was asked to daemonize (recorded, not done). */
+bool fake_service_detached(void);
+/* The `user` the last plat_service_main was given ("" for none; borrowed). */
+const char *fake_service_user(void);
 
 /* ---- Random, heap ---- */
 

@@ -3,6 +3,7 @@
  * atomic replacement, directory listing and append-only files. */
 #include "tests/fakes/fake_internal.h"
 
+#include "common/buf.h"
 #include "common/mem.h"
 
 #include <stdlib.h>
@@ -204,4 +205,59 @@ void fake__fs_reset(void)
     while (g_files)
         fake_fs_remove(g_files->path);
     g_write_error = 0;
+}
+
+/* The fake's atomic write never leaves a temporary file behind. */
+int plat_file_remove_stale_temps(const char *path, struct err_detail *d)
+{
+    (void)path;
+    (void)d;
+    return 0;
+}
+
+/* Streaming atomic writes collect the bytes and replace the file at commit. */
+struct plat_atomic_file {
+    char *path;
+    unsigned mode;
+    struct buf data;
+};
+
+int plat_file_atomic_begin(const char *path, unsigned mode, plat_atomic_file **out,
+                           struct err_detail *d)
+{
+    if (g_write_error < 0)
+        return err_set(d, g_write_error, NULL, 0, "%s: injected failure", path);
+    struct plat_atomic_file *f = xcalloc(1, sizeof *f);
+    f->path = xstrdup(path);
+    f->mode = mode & 07777;
+    buf_init(&f->data);
+    *out = f;
+    return 0;
+}
+
+int plat_file_atomic_write(plat_atomic_file *f, const void *data, size_t len, struct err_detail *d)
+{
+    (void)d;
+    buf_append(&f->data, data, len);
+    return 0;
+}
+
+int plat_file_atomic_commit(plat_atomic_file *f, struct err_detail *d)
+{
+    int rc = 0;
+    if (g_write_error < 0)
+        rc = err_set(d, g_write_error, NULL, 0, "%s: injected failure", f->path);
+    else
+        file_put(f->path, buf_head(&f->data), buf_size(&f->data), f->mode);
+    plat_file_atomic_abort(f);
+    return rc;
+}
+
+void plat_file_atomic_abort(plat_atomic_file *f)
+{
+    if (!f)
+        return;
+    buf_cleanup(&f->data);
+    free(f->path);
+    free(f);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of the fake platform itself: the loop contract it shares with posix/ (timer
  * order, before-sleep hook, level-triggered readiness, the tombstone rule) and its
- * in-memory files, log and fixed random bytes. */
+ * in-memory files, log, fixed random bytes and process model. */
 #include "tests/assert.h"
 #include "tests/fakes/fake_plat.h"
 
@@ -163,10 +163,78 @@ static void test_files_log_random(void)
     ASSERT_EQ_INT(plat_time_mono_ms(), FAKE_TIME_START_MS);
 }
 
+/* The fake process model: start, signals, cleanup in the calling thread; daemon mode
+ * and `user` recorded; the pid file present only while running; a leftover pid file
+ * replaced with a log line through ops->log. */
+struct fake_svc {
+    plat_loop *loop;
+    int starts, reloads, cleanups, logs;
+    bool pid_seen;
+};
+
+static int fsvc_start(plat_loop *loop, void *ud)
+{
+    struct fake_svc *s = ud;
+    s->loop = loop;
+    s->starts++;
+    fake_loop_raise_signal(loop, PLAT_SIG_RELOAD);
+    fake_loop_raise_signal(loop, PLAT_SIG_STOP);
+    return 0;
+}
+
+static void fsvc_stop(void *ud)
+{
+    struct fake_svc *s = ud;
+    s->pid_seen = fake_fs_get("/run/midge.pid", NULL) != NULL;
+    plat_loop_stop(s->loop);
+}
+
+static void fsvc_reload(void *ud)
+{
+    ((struct fake_svc *)ud)->reloads++;
+}
+
+static void fsvc_cleanup(void *ud)
+{
+    ((struct fake_svc *)ud)->cleanups++;
+}
+
+static void fsvc_log(enum plat_log_level level, const char *line, void *ud)
+{
+    (void)level;
+    (void)line;
+    ((struct fake_svc *)ud)->logs++;
+}
+
+static void test_service(void)
+{
+    const struct plat_service_ops ops = {.start = fsvc_start,
+                                         .stop = fsvc_stop,
+                                         .reload = fsvc_reload,
+                                         .cleanup = fsvc_cleanup,
+                                         .log = fsvc_log};
+    fake_fs_put("/run/midge.pid", "999\n");
+    struct plat_service_opts o = {.daemonize = true, .pid_file = "/run/midge.pid", .user = "mq"};
+    struct fake_svc s = {0};
+    ASSERT_EQ_INT(plat_service_main(&ops, &o, &s), 0);
+    ASSERT_EQ_INT(s.starts, 1);
+    ASSERT_EQ_INT(s.reloads, 1);
+    ASSERT_EQ_INT(s.cleanups, 1);
+    ASSERT_EQ_INT(s.logs, 1);
+    ASSERT_TRUE(s.pid_seen);
+    ASSERT_TRUE(fake_fs_get("/run/midge.pid", NULL) == NULL);
+    ASSERT_TRUE(fake_service_detached());
+    ASSERT_EQ_STR(fake_service_user(), "mq");
+    fake_reset();
+    ASSERT_FALSE(fake_service_detached());
+    ASSERT_EQ_STR(fake_service_user(), "");
+}
+
 int main(void)
 {
     RUN_TEST(test_timers_and_hook);
     RUN_TEST(test_sockets_and_tombstones);
     RUN_TEST(test_files_log_random);
+    RUN_TEST(test_service);
     return 0;
 }

@@ -369,6 +369,28 @@ static void test_defaults_match_schema(void)
     }
 }
 
+/* The persistence options land in their fields; the deprecated alias sets the same
+ * field with a warning. */
+static void test_persistence_options(void)
+{
+    struct cfg c;
+    expect_ok("persistence true\npersistence_file x.db\npersistence_location /var/lib/m\n"
+              "autosave_interval 60\nautosave_on_changes true\n",
+              &c);
+    ASSERT_TRUE(c.persistence);
+    ASSERT_EQ_STR(c.persistence_file, "x.db");
+    ASSERT_EQ_STR(c.persistence_location, "/var/lib/m");
+    ASSERT_EQ_INT(c.autosave_interval, 60);
+    ASSERT_TRUE(c.autosave_on_changes);
+    cfg_cleanup(&c);
+    expect_ok("retained_persistence true\n", &c);
+    ASSERT_TRUE(c.persistence);
+    ASSERT_EQ_INT(c.n_warnings, 1);
+    ASSERT_EQ_STR(c.persistence_file, "midge.db");
+    ASSERT_EQ_INT(c.autosave_interval, 1800);
+    cfg_cleanup(&c);
+}
+
 static void test_logging(void)
 {
     struct cfg c;
@@ -432,7 +454,7 @@ static const struct err_case err_cases[] = {
     {"foo bar", "test.conf:1: unknown configuration keyword 'foo'"},
     {"\n\nPort 1883", "test.conf:3: unknown configuration keyword 'Port'"},
     {"acl_file /etc/acl", "test.conf:1: 'acl_file' is not supported yet by midge"},
-    {"# x\ncertfile a.pem", "test.conf:2: 'certfile' is not supported yet by midge"},
+    {"# x\ntls_engine tpm", "test.conf:2: 'tls_engine' is not supported yet by midge"},
     {"plugin_opt_db x", "test.conf:1: 'plugin_opt_db' is not supported yet by midge"},
     {"auth_opt_db x", "test.conf:1: 'auth_opt_db' is not supported yet by midge"},
     {"auth_plugin x.so", "test.conf:1: 'auth_plugin' is not supported yet by midge"},
@@ -557,8 +579,9 @@ static void test_schema(void)
 {
     size_t n = 0, supported = 0, ignored = 0;
     const struct cfg_option *t = cfg_schema_table(&n);
-    /* 116 keywords of mosquitto 2.0 + 5 of 1.3 that 2.0 rejects. */
-    ASSERT_EQ_INT(n, 121);
+    /* 116 keywords of mosquitto 2.0 + 5 of 1.3 that 2.0 rejects + midge's control_socket
+     * and control_group. */
+    ASSERT_EQ_INT(n, 121 + 2);
     for (size_t i = 0; i < n; i++) {
         const struct cfg_option *o = &t[i];
         ASSERT_TRUE(o->doc && o->doc[0]);
@@ -579,7 +602,7 @@ static void test_schema(void)
         if (o->type == CFG_T_ENUM)
             ASSERT_TRUE(o->enum_values && o->enum_values[0]);
     }
-    ASSERT_EQ_INT(supported, 30);
+    ASSERT_EQ_INT(supported, 52);
     ASSERT_EQ_INT(ignored, 7);
     ASSERT_TRUE(cfg_schema_find("listen", 6) == NULL);
     ASSERT_TRUE(cfg_schema_find("listenerx", 9) == NULL);
@@ -703,6 +726,7 @@ int main(void)
     RUN_TEST(test_listeners);
     RUN_TEST(test_default_listener);
     RUN_TEST(test_local_only);
+    RUN_TEST(test_persistence_options);
     RUN_TEST(test_logging);
     RUN_TEST(test_file_format);
     RUN_TEST(test_errors);

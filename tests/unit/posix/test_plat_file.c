@@ -138,6 +138,51 @@ static void test_dir_list_filter(void)
         ASSERT_EQ_INT(unlink(in_tmp(files[i])), 0);
 }
 
+/* Only files named like a temporary of this exact path are removed. */
+static void test_remove_stale_temps(void)
+{
+    const char *files[] = {"x.db", ".x.db.ab12CD", ".x.db.toolong", ".y.db.ab12CD", "x.db.ab12CD"};
+    for (size_t i = 0; i < 5; i++)
+        ASSERT_EQ_INT(plat_file_write_atomic(in_tmp(files[i]), "x", 1, 0600, NULL), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s", in_tmp("x.db"));
+    ASSERT_EQ_INT(plat_file_remove_stale_temps(path, NULL), 1);
+    ASSERT_EQ_INT(count_entries(tmpdir), 4);
+    ASSERT_EQ_INT(access(in_tmp(".x.db.ab12CD"), F_OK), -1);
+    ASSERT_EQ_INT(plat_file_remove_stale_temps(path, NULL), 0);
+    ASSERT_EQ_INT(plat_file_remove_stale_temps(in_tmp("nope/x.db"), NULL), 0);
+    for (size_t i = 0; i < 5; i++)
+        if (i != 1) /* the removed one */
+            ASSERT_EQ_INT(unlink(in_tmp(files[i])), 0);
+}
+
+/* The streaming variant: nothing visible until commit, abort leaves nothing. */
+static void test_atomic_stream(void)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s", in_tmp("s.db"));
+    plat_atomic_file *f = NULL;
+    ASSERT_EQ_INT(plat_file_write_atomic(path, "old", 3, 0600, NULL), 0);
+    ASSERT_EQ_INT(plat_file_atomic_begin(path, 0640, &f, NULL), 0);
+    ASSERT_EQ_INT(plat_file_atomic_write(f, "ne", 2, NULL), 0);
+    ASSERT_EQ_INT(plat_file_atomic_write(f, "w!", 2, NULL), 0);
+    expect_contents(path, "old");
+    ASSERT_EQ_INT(count_entries(tmpdir), 2); /* the file and the temporary */
+    ASSERT_EQ_INT(plat_file_atomic_commit(f, NULL), 0);
+    expect_contents(path, "new!");
+    ASSERT_EQ_INT(file_mode(path), 0640);
+    ASSERT_EQ_INT(count_entries(tmpdir), 1);
+    ASSERT_EQ_INT(plat_file_atomic_begin(path, 0600, &f, NULL), 0);
+    ASSERT_EQ_INT(plat_file_atomic_write(f, "x", 1, NULL), 0);
+    plat_file_atomic_abort(f);
+    plat_file_atomic_abort(NULL);
+    expect_contents(path, "new!");
+    ASSERT_EQ_INT(count_entries(tmpdir), 1);
+    struct err_detail d = {{0}, {0}, 0};
+    ASSERT_EQ_INT(plat_file_atomic_begin(in_tmp("nope/s.db"), 0600, &f, &d), ERR_NOTFOUND);
+    ASSERT_EQ_INT(unlink(path), 0);
+}
+
 static void test_append(void)
 {
     char path[256];
@@ -167,6 +212,8 @@ int main(void)
     RUN_TEST(test_read_all_cap);
     RUN_TEST(test_dir_list_filter);
     RUN_TEST(test_append);
+    RUN_TEST(test_atomic_stream);
+    RUN_TEST(test_remove_stale_temps);
     ASSERT_EQ_INT(rmdir(tmpdir), 0);
     return 0;
 }

@@ -64,11 +64,47 @@ static void test_heap_and_log(void)
     plat_log_syslog_close();
 }
 
+struct thread_arg {
+    int value;
+    plat_loop *loop;
+};
+
+static void thread_body(void *ud)
+{
+    struct thread_arg *a = ud;
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL); /* long enough for the caller to see "not done" first */
+    a->value = 42;
+    plat_loop_wakeup(a->loop); /* allowed from a worker */
+}
+
+static void test_thread(void)
+{
+    struct err_detail d = {{0}, {0}, 0};
+    struct thread_arg a = {0, NULL};
+    ASSERT_EQ_INT(plat_loop_new(&a.loop, &d), 0);
+    plat_thread *t = NULL;
+    ASSERT_EQ_INT(plat_thread_start(thread_body, &a, &t, &d), 0);
+    ASSERT_FALSE(plat_thread_is_done(t));
+    while (!plat_thread_is_done(t))
+        plat_loop_run_once(a.loop, 100);
+    ASSERT_EQ_INT(a.value, 42); /* visible once done */
+    plat_thread_join(t);
+    plat_thread_join(NULL);
+    /* join without polling first waits for the end. */
+    a.value = 0;
+    ASSERT_EQ_INT(plat_thread_start(thread_body, &a, &t, &d), 0);
+    plat_thread_join(t);
+    ASSERT_EQ_INT(a.value, 42);
+    plat_loop_free(a.loop);
+}
+
 int main(void)
 {
     RUN_TEST(test_clocks);
     RUN_TEST(test_time_format);
     RUN_TEST(test_random);
     RUN_TEST(test_heap_and_log);
+    RUN_TEST(test_thread);
     return 0;
 }

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The fake platform paths: no environment expansion (paths are used as written) and no default
+ * configuration file (the built-in defaults apply without -c). */
+#include "tests/fakes/fake_internal.h"
+
+#include "common/mem.h"
+
+int plat_path_expand(const char *path, char **out)
+{
+    *out = xstrdup(path);
+    return 0;
+}
+
+const char *plat_path_default_config(void)
+{
+    return NULL;
+}
