@@ -215,13 +215,12 @@ static void flush_one(struct conn *c)
         buf_consume(ob, (size_t)n);
     }
     bool need = buf_size(ob) > 0;
-    if (!need)
-        if (!need) {
-            if (ob == &c->out)
-                out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
-            else
-                buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
-        }
+    if (!need) {
+        if (ob == &c->out)
+            out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
+        else
+            buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
+    }
     if (need != c->want_write && c->state != CONN_CLOSING) {
         c->want_write = need;
         unsigned ev = (c->reading ? PLAT_EV_READ : 0u) | (need ? PLAT_EV_WRITE : 0u);
