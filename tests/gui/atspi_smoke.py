@@ -57,7 +57,7 @@ def start_broker(binary, d):
     os.chmod(pw, 0o600)
     conf = os.path.join(d, "broker.conf")
     with open(conf, "w") as f:
-        f.write("log_dest stderr\nallow_anonymous true\npassword_file %s\n"
+        f.write("log_dest stderr\nuser root\nallow_anonymous true\npassword_file %s\n"
                 "listener %d 127.0.0.1\ncontrol_socket %s\n" % (pw, port, ctl))
     log = open(os.path.join(d, "broker.log"), "wb")
     proc = subprocess.Popen([binary, "-c", conf, "-v"], stdout=log, stderr=subprocess.STDOUT)
