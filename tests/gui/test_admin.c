@@ -127,6 +127,18 @@ static void test_window_and_shortcuts(void)
     g_assert_cmpstr(quit[0], ==, "<Primary>q");
     g_auto(GStrv) f5 = gtk_application_get_accels_for_action(GTK_APPLICATION(f.app), "win.refresh");
     g_assert_cmpstr(f5[0], ==, "F5");
+    /* F1 / the About button opens the About dialog */
+    g_action_group_activate_action(G_ACTION_GROUP(f.app), "about", NULL);
+    spin(100);
+    GtkWidget *about = NULL;
+    GList *tops = gtk_window_list_toplevels();
+    for (GList *l = tops; l; l = l->next)
+        if (GTK_IS_ABOUT_DIALOG(l->data))
+            about = l->data;
+    g_list_free(tops);
+    g_assert_nonnull(about);
+    g_assert_cmpstr(gtk_about_dialog_get_program_name(GTK_ABOUT_DIALOG(about)), ==, "midge Admin");
+    gtk_widget_destroy(about);
     /* every header button carries an accessible name */
     static const char *const buttons[][2] = {{"refresh_button", "Refresh"},
                                              {"about_button", "About"}};
