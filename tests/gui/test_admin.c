@@ -445,6 +445,57 @@ static gboolean feed_publisher(gpointer p)
     return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+    gboolean done;
+    GError *error;
+} CallWait;
+
+static void on_setup_reply(GObject *src, GAsyncResult *res, gpointer data)
+{
+    CallWait *w = data;
+    cJSON_Delete(midge_control_client_call_finish(MIDGE_CONTROL_CLIENT(src), res, &w->error));
+    w->done = TRUE;
+}
+
+static gboolean call_done(gpointer p)
+{
+    return ((CallWait *)p)->done;
+}
+
+/* Send one request straight to the broker (test setup) and wait for success. */
+static void setup_call(Fixture *f, enum ctl_op op, const char *json_args)
+{
+    CallWait w = {FALSE, NULL};
+    midge_control_client_call_async(midge_application_get_client(f->app), op,
+                                    cJSON_Parse(json_args), NULL, on_setup_reply, &w);
+    g_assert_true(wait_until(call_done, &w, 60000));
+    g_assert_no_error(w.error);
+}
+
+/* Users and a second listener, so that the pages have something to show. */
+static void populate(Fixture *f)
+{
+    static const char *const users[] = {"alice", "bob", "sensor-gateway", "dashboard"};
+    for (size_t i = 0; i < G_N_ELEMENTS(users); i++) {
+        MidgeUsersPage *up = WIN_CHILD(f->win, "users_page");
+        midge_users_page_refresh(up);
+        spin(200);
+        g_autofree char *args = g_strdup_printf(
+            "{\"base_version\":\"%s\",\"name\":\"%s\",\"password\":\"Secret-%zu-pw\"}",
+            midge_config_model_get_users_version(midge_users_page_get_model(up)), users[i], i);
+        setup_call(f, CTL_OP_USERS_ADD, args);
+    }
+    MidgeListenersPage *lp = WIN_CHILD(f->win, "listeners_page");
+    midge_listeners_page_refresh(lp);
+    spin(300);
+    g_autofree char *args =
+        g_strdup_printf("{\"base_version\":\"%s\",\"port\":%u,\"address\":\"127.0.0.1\","
+                        "\"max_connections\":500,\"mount_point\":\"site1/\"}",
+                        midge_config_model_get_config_version(midge_listeners_page_get_model(lp)),
+                        broker_fixture_free_port());
+    setup_call(f, CTL_OP_LISTENERS_ADD, args);
+}
+
 static void save_page(Fixture *f, const char *name, const char *dir)
 {
     show_page(f, name);
@@ -458,6 +509,23 @@ static void save_page(Fixture *f, const char *name, const char *dir)
     g_assert_no_error(err);
     g_assert_cmpint(gdk_pixbuf_get_width(pb), >=, 800);
     g_test_message("saved %s", path);
+}
+
+/* The add-listener dialog as the X server shows it. */
+static void save_listener_dialog(Fixture *f, const char *dir)
+{
+    MidgeListenersPage *lp = WIN_CHILD(f->win, "listeners_page");
+    midge_listeners_page_add(lp);
+    GtkDialog *d = midge_listeners_page_get_dialog(lp);
+    g_assert_true(wait_until(is_mapped, d, 10000));
+    spin(500);
+    GdkWindow *gw = gtk_widget_get_window(GTK_WIDGET(d));
+    g_autoptr(GdkPixbuf) pb =
+        gdk_pixbuf_get_from_window(gw, 0, 0, gdk_window_get_width(gw), gdk_window_get_height(gw));
+    g_assert_nonnull(pb);
+    g_autofree char *path = g_build_filename(dir, "listener-dialog.png", NULL);
+    g_assert_true(gdk_pixbuf_save(pb, path, "png", NULL, NULL));
+    gtk_dialog_response(d, GTK_RESPONSE_CANCEL);
 }
 
 static void test_screenshots(void)
@@ -479,11 +547,12 @@ static void test_screenshots(void)
                          &err, "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-i", "gui-feeder",
                          "-t", "gui/load", "-l", NULL);
     g_assert_no_error(err);
+    populate(&f);
     guint timer = g_timeout_add(100, feed_publisher, feed);
     spin(8000); /* eight samples of live traffic */
     save_page(&f, "dashboard", dir);
-    midge_listeners_page_refresh(WIN_CHILD(f.win, "listeners_page"));
     save_page(&f, "listeners", dir);
+    save_listener_dialog(&f, dir);
     save_page(&f, "users", dir);
     save_page(&f, "clients", dir);
     g_source_remove(timer);
