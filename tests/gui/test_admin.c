@@ -106,6 +106,17 @@ static gboolean is_mapped(gpointer w)
     return gtk_widget_get_mapped(w) && gtk_widget_get_window(w) != NULL;
 }
 
+typedef struct {
+    GtkStack *stack;
+    const char *name;
+} PageWait;
+
+static gboolean page_is(gpointer p)
+{
+    PageWait *w = p;
+    return g_strcmp0(gtk_stack_get_visible_child_name(w->stack), w->name) == 0;
+}
+
 static void test_window_and_shortcuts(void)
 {
     Fixture f;
@@ -120,7 +131,8 @@ static void test_window_and_shortcuts(void)
     static const guint keys[] = {GDK_KEY_1, GDK_KEY_2, GDK_KEY_3, GDK_KEY_4};
     for (int i = 3; i >= 0; i--) {
         g_assert_true(gtk_test_widget_send_key(GTK_WIDGET(stack), keys[i], GDK_CONTROL_MASK));
-        spin(50);
+        PageWait pw = {stack, pages[i]};
+        wait_until(page_is, &pw, 10000);
         g_assert_cmpstr(gtk_stack_get_visible_child_name(stack), ==, pages[i]);
     }
     g_auto(GStrv) quit = gtk_application_get_accels_for_action(GTK_APPLICATION(f.app), "app.quit");
@@ -448,12 +460,13 @@ static gboolean feed_publisher(gpointer p)
 typedef struct {
     gboolean done;
     GError *error;
+    cJSON *result;
 } CallWait;
 
 static void on_setup_reply(GObject *src, GAsyncResult *res, gpointer data)
 {
     CallWait *w = data;
-    cJSON_Delete(midge_control_client_call_finish(MIDGE_CONTROL_CLIENT(src), res, &w->error));
+    w->result = midge_control_client_call_finish(MIDGE_CONTROL_CLIENT(src), res, &w->error);
     w->done = TRUE;
 }
 
@@ -462,14 +475,26 @@ static gboolean call_done(gpointer p)
     return ((CallWait *)p)->done;
 }
 
-/* Send one request straight to the broker (test setup) and wait for success. */
-static void setup_call(Fixture *f, enum ctl_op op, const char *json_args)
+/* Send one request straight to the broker (test setup), wait for success and return the
+ * result (caller deletes it). */
+static cJSON *setup_call(Fixture *f, enum ctl_op op, const char *json_args)
 {
-    CallWait w = {FALSE, NULL};
+    CallWait w = {FALSE, NULL, NULL};
     midge_control_client_call_async(midge_application_get_client(f->app), op,
-                                    cJSON_Parse(json_args), NULL, on_setup_reply, &w);
+                                    json_args ? cJSON_Parse(json_args) : NULL, NULL, on_setup_reply,
+                                    &w);
     g_assert_true(wait_until(call_done, &w, 60000));
     g_assert_no_error(w.error);
+    return w.result;
+}
+
+/* The "version" of a list operation's result, read now (caller frees). */
+static char *file_version(Fixture *f, enum ctl_op list_op)
+{
+    cJSON *r = setup_call(f, list_op, NULL);
+    char *v = g_strdup(cJSON_GetObjectItemCaseSensitive(r, "version")->valuestring);
+    cJSON_Delete(r);
+    return v;
 }
 
 /* Users and a second listener, so that the pages have something to show. */
@@ -477,23 +502,18 @@ static void populate(Fixture *f)
 {
     static const char *const users[] = {"alice", "bob", "sensor-gateway", "dashboard"};
     for (size_t i = 0; i < G_N_ELEMENTS(users); i++) {
-        MidgeUsersPage *up = WIN_CHILD(f->win, "users_page");
-        midge_users_page_refresh(up);
-        spin(200);
+        g_autofree char *v = file_version(f, CTL_OP_USERS_LIST);
         g_autofree char *args = g_strdup_printf(
-            "{\"base_version\":\"%s\",\"name\":\"%s\",\"password\":\"Secret-%zu-pw\"}",
-            midge_config_model_get_users_version(midge_users_page_get_model(up)), users[i], i);
-        setup_call(f, CTL_OP_USERS_ADD, args);
+            "{\"base_version\":\"%s\",\"name\":\"%s\",\"password\":\"Secret-%zu-pw\"}", v, users[i],
+            i);
+        cJSON_Delete(setup_call(f, CTL_OP_USERS_ADD, args));
     }
-    MidgeListenersPage *lp = WIN_CHILD(f->win, "listeners_page");
-    midge_listeners_page_refresh(lp);
-    spin(300);
+    g_autofree char *v = file_version(f, CTL_OP_LISTENERS_LIST);
     g_autofree char *args =
         g_strdup_printf("{\"base_version\":\"%s\",\"port\":%u,\"address\":\"127.0.0.1\","
                         "\"max_connections\":500,\"mount_point\":\"site1/\"}",
-                        midge_config_model_get_config_version(midge_listeners_page_get_model(lp)),
-                        broker_fixture_free_port());
-    setup_call(f, CTL_OP_LISTENERS_ADD, args);
+                        v, broker_fixture_free_port());
+    cJSON_Delete(setup_call(f, CTL_OP_LISTENERS_ADD, args));
 }
 
 static void save_page(Fixture *f, const char *name, const char *dir)
