@@ -120,9 +120,18 @@ static void link_fail(struct link *l, const char *reason)
         client_drop_link(l->self, reason);
 }
 
+/* Free a sent frame after overwriting it: requests may carry a password. */
+static void frame_wipe_free(gpointer p)
+{
+    volatile char *c = p;
+    while (*c)
+        *c++ = 0;
+    free(p);
+}
+
 static void link_send(struct link *l, char *frame /* consumed, malloc'ed */, size_t len)
 {
-    g_queue_push_tail(&l->out, g_bytes_new_with_free_func(frame, len, free, frame));
+    g_queue_push_tail(&l->out, g_bytes_new_with_free_func(frame, len, frame_wipe_free, frame));
     if (!l->cur)
         link_write_next(l);
 }

@@ -106,6 +106,17 @@ static gboolean is_mapped(gpointer w)
     return gtk_widget_get_mapped(w) && gtk_widget_get_window(w) != NULL;
 }
 
+typedef struct {
+    GtkStack *stack;
+    const char *name;
+} PageWait;
+
+static gboolean page_is(gpointer p)
+{
+    PageWait *w = p;
+    return g_strcmp0(gtk_stack_get_visible_child_name(w->stack), w->name) == 0;
+}
+
 static void test_window_and_shortcuts(void)
 {
     Fixture f;
@@ -120,13 +131,26 @@ static void test_window_and_shortcuts(void)
     static const guint keys[] = {GDK_KEY_1, GDK_KEY_2, GDK_KEY_3, GDK_KEY_4};
     for (int i = 3; i >= 0; i--) {
         g_assert_true(gtk_test_widget_send_key(GTK_WIDGET(stack), keys[i], GDK_CONTROL_MASK));
-        spin(50);
+        PageWait pw = {stack, pages[i]};
+        wait_until(page_is, &pw, 10000);
         g_assert_cmpstr(gtk_stack_get_visible_child_name(stack), ==, pages[i]);
     }
     g_auto(GStrv) quit = gtk_application_get_accels_for_action(GTK_APPLICATION(f.app), "app.quit");
     g_assert_cmpstr(quit[0], ==, "<Primary>q");
     g_auto(GStrv) f5 = gtk_application_get_accels_for_action(GTK_APPLICATION(f.app), "win.refresh");
     g_assert_cmpstr(f5[0], ==, "F5");
+    /* F1 / the About button opens the About dialog */
+    g_action_group_activate_action(G_ACTION_GROUP(f.app), "about", NULL);
+    spin(100);
+    GtkWidget *about = NULL;
+    GList *tops = gtk_window_list_toplevels();
+    for (GList *l = tops; l; l = l->next)
+        if (GTK_IS_ABOUT_DIALOG(l->data))
+            about = l->data;
+    g_list_free(tops);
+    g_assert_nonnull(about);
+    g_assert_cmpstr(gtk_about_dialog_get_program_name(GTK_ABOUT_DIALOG(about)), ==, "midge Admin");
+    gtk_widget_destroy(about);
     /* every header button carries an accessible name */
     static const char *const buttons[][2] = {{"refresh_button", "Refresh"},
                                              {"about_button", "About"}};
@@ -433,6 +457,65 @@ static gboolean feed_publisher(gpointer p)
     return G_SOURCE_CONTINUE;
 }
 
+typedef struct {
+    gboolean done;
+    GError *error;
+    cJSON *result;
+} CallWait;
+
+static void on_setup_reply(GObject *src, GAsyncResult *res, gpointer data)
+{
+    CallWait *w = data;
+    w->result = midge_control_client_call_finish(MIDGE_CONTROL_CLIENT(src), res, &w->error);
+    w->done = TRUE;
+}
+
+static gboolean call_done(gpointer p)
+{
+    return ((CallWait *)p)->done;
+}
+
+/* Send one request straight to the broker (test setup), wait for success and return the
+ * result (caller deletes it). */
+static cJSON *setup_call(Fixture *f, enum ctl_op op, const char *json_args)
+{
+    CallWait w = {FALSE, NULL, NULL};
+    midge_control_client_call_async(midge_application_get_client(f->app), op,
+                                    json_args ? cJSON_Parse(json_args) : NULL, NULL, on_setup_reply,
+                                    &w);
+    g_assert_true(wait_until(call_done, &w, 60000));
+    g_assert_no_error(w.error);
+    return w.result;
+}
+
+/* The "version" of a list operation's result, read now (caller frees). */
+static char *file_version(Fixture *f, enum ctl_op list_op)
+{
+    cJSON *r = setup_call(f, list_op, NULL);
+    char *v = g_strdup(cJSON_GetObjectItemCaseSensitive(r, "version")->valuestring);
+    cJSON_Delete(r);
+    return v;
+}
+
+/* Users and a second listener, so that the pages have something to show. */
+static void populate(Fixture *f)
+{
+    static const char *const users[] = {"alice", "bob", "sensor-gateway", "dashboard"};
+    for (size_t i = 0; i < G_N_ELEMENTS(users); i++) {
+        g_autofree char *v = file_version(f, CTL_OP_USERS_LIST);
+        g_autofree char *args = g_strdup_printf(
+            "{\"base_version\":\"%s\",\"name\":\"%s\",\"password\":\"Secret-%zu-pw\"}", v, users[i],
+            i);
+        cJSON_Delete(setup_call(f, CTL_OP_USERS_ADD, args));
+    }
+    g_autofree char *v = file_version(f, CTL_OP_LISTENERS_LIST);
+    g_autofree char *args =
+        g_strdup_printf("{\"base_version\":\"%s\",\"port\":%u,\"address\":\"127.0.0.1\","
+                        "\"max_connections\":500,\"mount_point\":\"site1/\"}",
+                        v, broker_fixture_free_port());
+    cJSON_Delete(setup_call(f, CTL_OP_LISTENERS_ADD, args));
+}
+
 static void save_page(Fixture *f, const char *name, const char *dir)
 {
     show_page(f, name);
@@ -446,6 +529,23 @@ static void save_page(Fixture *f, const char *name, const char *dir)
     g_assert_no_error(err);
     g_assert_cmpint(gdk_pixbuf_get_width(pb), >=, 800);
     g_test_message("saved %s", path);
+}
+
+/* The add-listener dialog as the X server shows it. */
+static void save_listener_dialog(Fixture *f, const char *dir)
+{
+    MidgeListenersPage *lp = WIN_CHILD(f->win, "listeners_page");
+    midge_listeners_page_add(lp);
+    GtkDialog *d = midge_listeners_page_get_dialog(lp);
+    g_assert_true(wait_until(is_mapped, d, 10000));
+    spin(500);
+    GdkWindow *gw = gtk_widget_get_window(GTK_WIDGET(d));
+    g_autoptr(GdkPixbuf) pb =
+        gdk_pixbuf_get_from_window(gw, 0, 0, gdk_window_get_width(gw), gdk_window_get_height(gw));
+    g_assert_nonnull(pb);
+    g_autofree char *path = g_build_filename(dir, "listener-dialog.png", NULL);
+    g_assert_true(gdk_pixbuf_save(pb, path, "png", NULL, NULL));
+    gtk_dialog_response(d, GTK_RESPONSE_CANCEL);
 }
 
 static void test_screenshots(void)
@@ -467,11 +567,12 @@ static void test_screenshots(void)
                          &err, "mosquitto_pub", "-h", "127.0.0.1", "-p", p, "-i", "gui-feeder",
                          "-t", "gui/load", "-l", NULL);
     g_assert_no_error(err);
+    populate(&f);
     guint timer = g_timeout_add(100, feed_publisher, feed);
     spin(8000); /* eight samples of live traffic */
     save_page(&f, "dashboard", dir);
-    midge_listeners_page_refresh(WIN_CHILD(f.win, "listeners_page"));
     save_page(&f, "listeners", dir);
+    save_listener_dialog(&f, dir);
     save_page(&f, "users", dir);
     save_page(&f, "clients", dir);
     g_source_remove(timer);
