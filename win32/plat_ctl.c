@@ -37,8 +37,6 @@ struct plat_ctl {
     SECURITY_ATTRIBUTES sa;
     PSID self;  /* the broker's user (free) */
     PSID group; /* the control group, or NULL (free) */
-    PSID system, admins;
-    BYTE system_buf[SECURITY_MAX_SID_SIZE], admins_buf[SECURITY_MAX_SID_SIZE];
     plat_hook_cb cb;
     void *ud;
 };
@@ -129,8 +127,7 @@ static int build_sd(plat_ctl *c, struct err_detail *d)
              self, gace);
     LocalFree(self);
     LocalFree(group);
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &c->sd,
-                                                              NULL))
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1, &c->sd, NULL))
         return win32__err(d, ERR_IO, GetLastError(), "control socket ACL");
     c->sa.nLength = sizeof c->sa;
     c->sa.lpSecurityDescriptor = c->sd;
@@ -142,7 +139,16 @@ static int build_sd(plat_ctl *c, struct err_detail *d)
  * that name (another broker, or anyone squatting the name, makes it ERR_ADDRINUSE). */
 static int new_instance(plat_ctl *c, bool first, HANDLE *out, struct err_detail *d)
 {
-    DWORD open = PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
+    /* FILE_FLAG_FIRST_PIPE_INSTANCE is the race-free check on Windows; Wine 8 ignores it,
+     * so ask first whether any instance of the name exists (busy or not). */
+    if (first && (WaitNamedPipeW(c->name, 1) || GetLastError() == ERROR_SEM_TIMEOUT)) {
+        char *name = win32__utf8(c->name);
+        int rc = err_set(d, ERR_ADDRINUSE, NULL, 0, "%s: another broker is listening", name);
+        free(name);
+        return rc;
+    }
+    DWORD open =
+        PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED | (first ? FILE_FLAG_FIRST_PIPE_INSTANCE : 0);
     DWORD mode = PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT | PIPE_REJECT_REMOTE_CLIENTS;
     HANDLE h = CreateNamedPipeW(c->name, open, mode, PIPE_UNLIMITED_INSTANCES, CTL_PIPE_BUFSZ,
                                 CTL_PIPE_BUFSZ, 0, &c->sa);
@@ -177,14 +183,8 @@ int plat_ctl_listen(plat_loop *loop, const char *path, const char *group, plat_c
 {
     plat_ctl *c = xcalloc(1, sizeof *c);
     c->loop = loop;
-    DWORD n1 = sizeof c->system_buf, n2 = sizeof c->admins_buf;
-    c->system = c->system_buf;
-    c->admins = c->admins_buf;
     HANDLE h = INVALID_HANDLE_VALUE;
     int rc = pipe_name(path, &c->name, d);
-    if (rc == 0 && (!CreateWellKnownSid(WinLocalSystemSid, NULL, c->system, &n1) ||
-                    !CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, c->admins, &n2)))
-        rc = win32__err(d, ERR_IO, GetLastError(), "well-known SIDs");
     if (rc == 0)
         rc = self_sid(&c->self, d);
     if (rc == 0 && group && group[0])
@@ -218,16 +218,36 @@ int plat_ctl_watch(plat_ctl *c, plat_hook_cb cb, void *ud)
     return plat_sock_watch(c->listen, cb ? PLAT_EV_READ : 0, on_listen_ready, c);
 }
 
-bool win32__ctl_token_allowed(const plat_ctl *c, HANDLE token)
+/* Whether the token's user is sid and not made deny-only (CheckTokenMembership on Wine
+ * looks at the groups only). */
+static bool token_user_is(HANDLE token, PSID sid)
 {
+    union {
+        TOKEN_USER tu;
+        BYTE raw[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    } u;
+    DWORD len = 0;
+    return GetTokenInformation(token, TokenUser, &u, (DWORD)sizeof u, &len) &&
+           !(u.tu.User.Attributes & SE_GROUP_USE_FOR_DENY_ONLY) && EqualSid(u.tu.User.Sid, sid);
+}
+
+bool win32__ctl_token_allowed(HANDLE token, PSID self, PSID group)
+{
+    BYTE system[SECURITY_MAX_SID_SIZE], admins[SECURITY_MAX_SID_SIZE];
+    DWORD n1 = sizeof system, n2 = sizeof admins;
+    if (!CreateWellKnownSid(WinLocalSystemSid, NULL, system, &n1) ||
+        !CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins, &n2))
+        return false;
+    if (token_user_is(token, self) || token_user_is(token, system))
+        return true;
     /* CheckTokenMembership wants an impersonation token; it ignores deny-only SIDs, so
      * a restricted or non-elevated token does not pass as Administrators. */
     HANDLE imp;
     if (!DuplicateToken(token, SecurityIdentification, &imp))
         return false;
-    PSID sids[4] = {c->self, c->system, c->admins, c->group};
+    PSID sids[3] = {system, admins, group};
     bool ok = false;
-    for (size_t i = 0; i < 4 && !ok; i++) {
+    for (size_t i = 0; i < 3 && !ok; i++) {
         BOOL member = FALSE;
         ok = sids[i] && CheckTokenMembership(imp, sids[i], &member) && member;
     }
@@ -292,7 +312,7 @@ static void check_peer(const plat_ctl *c, HANDLE pipe, struct plat_ctl_peer *pee
     char who[80];
     token_name(tok, who, sizeof who);
     snprintf(peer->desc, sizeof peer->desc, "pid=%lu user=%s", pid, who);
-    peer->allowed = win32__ctl_token_allowed(c, tok);
+    peer->allowed = win32__ctl_token_allowed(tok, c->self, c->group);
     CloseHandle(tok);
 }
 

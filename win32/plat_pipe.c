@@ -20,6 +20,7 @@
 #include <string.h>
 
 #define PIPE_CHUNK 16384
+#define PIPE_LINGER_MS 10000 /* how long a closed pipe's last write may take */
 
 struct win32_pipe {
     HANDLE h;
@@ -158,6 +159,33 @@ static unsigned pipe_ready(struct win32_pipe *p)
     return ev;
 }
 
+/* Close the handle and events and free the record; no I/O may be in flight. */
+static void pipe_release(struct win32_pipe *p)
+{
+    if (p->h != INVALID_HANDLE_VALUE)
+        CloseHandle(p->h);
+    if (p->rov.hEvent)
+        CloseHandle(p->rov.hEvent);
+    if (p->wov.hEvent)
+        CloseHandle(p->wov.hEvent);
+    free(p);
+}
+
+/* Thread pool: let the last write of a closed pipe finish (as a socket's kernel buffer
+ * would), bounded by PIPE_LINGER_MS, then release the record. */
+static DWORD WINAPI linger(LPVOID ud)
+{
+    struct win32_pipe *p = ud;
+    DWORD n;
+    /* The completion wait is gone, so a completion after this check sets the event. */
+    if (!HasOverlappedIoCompleted(&p->wov) &&
+        WaitForSingleObject(p->wov.hEvent, PIPE_LINGER_MS) != WAIT_OBJECT_0)
+        CancelIoEx(p->h, &p->wov);
+    GetOverlappedResult(p->h, &p->wov, &n, TRUE);
+    pipe_release(p);
+    return 0;
+}
+
 static void pipe_free(struct win32_pipe *p)
 {
     /* After UnregisterWaitEx(INVALID_HANDLE_VALUE) no callback runs or will run. */
@@ -165,22 +193,20 @@ static void pipe_free(struct win32_pipe *p)
         UnregisterWaitEx(p->rwait, INVALID_HANDLE_VALUE);
     if (p->wwait)
         UnregisterWaitEx(p->wwait, INVALID_HANDLE_VALUE);
-    if (p->h != INVALID_HANDLE_VALUE) {
-        DWORD n;
-        if (p->rpending || p->wpending)
-            CancelIoEx(p->h, NULL);
-        /* The buffers must outlive the cancelled I/O; a completed one returns at once. */
-        if (p->rpending)
-            GetOverlappedResult(p->h, &p->rov, &n, TRUE);
-        if (p->wpending)
-            GetOverlappedResult(p->h, &p->wov, &n, TRUE);
-        CloseHandle(p->h);
+    DWORD n;
+    /* The buffers must outlive cancelled I/O; a completed one returns at once. */
+    if (p->rpending) {
+        CancelIoEx(p->h, &p->rov);
+        GetOverlappedResult(p->h, &p->rov, &n, TRUE);
     }
-    if (p->rov.hEvent)
-        CloseHandle(p->rov.hEvent);
-    if (p->wov.hEvent)
-        CloseHandle(p->wov.hEvent);
-    free(p);
+    if (p->wpending && !HasOverlappedIoCompleted(&p->wov) &&
+        QueueUserWorkItem(linger, p, WT_EXECUTELONGFUNCTION))
+        return;
+    if (p->wpending) {
+        CancelIoEx(p->h, &p->wov);
+        GetOverlappedResult(p->h, &p->wov, &n, TRUE);
+    }
+    pipe_release(p);
 }
 
 int win32__pipe_sock_new(plat_loop *loop, HANDLE h, bool listening, plat_sock **out,

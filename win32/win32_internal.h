@@ -145,9 +145,10 @@ void win32__pipes_dispatch(plat_loop *loop);
 
 /* ---- plat_ctl.c ---- */
 
-/* Whether a client with this token may use endpoint c: its user is the broker's own, or
- * it is an enabled member of SYSTEM, Administrators or the control group. Any thread. */
-bool win32__ctl_token_allowed(const plat_ctl *c, HANDLE token);
+/* Whether a client with this token may use the control endpoint: its user is `self`
+ * (the broker's) or SYSTEM, or it is an enabled member of Administrators or of `group`
+ * (NULL: none). Any thread. */
+bool win32__ctl_token_allowed(HANDLE token, PSID self, PSID group);
 
 /* ---- plat_path.c: strings, paths and errors ---- */
 
