@@ -74,6 +74,22 @@ ok "midge-ctl.exe users add alice / users list over the pipe; the password file 
 roundtrip "$P" win/ctl hello-alice -u alice -P 'correct horse' || die "alice cannot publish"
 ok "mosquitto_pub -u alice -> midge.exe -> mosquitto_sub -u alice while the pipe is in use"
 
+# A subscriber stays connected while control commands run; midge-ctl sees it.
+timeout 60 mosquitto_sub -p "$P" -t win/live -C 2 -q 1 -i livesub -u alice -P 'correct horse' \
+  >"$T/live.out" &
+LSUB=$!
+for _ in $(seq 1 100); do
+  ctl clients list >"$T/clients.out" 2>/dev/null && grep -q livesub "$T/clients.out" && break
+  sleep 0.2
+done
+grep -q livesub "$T/clients.out" || die "midge-ctl.exe clients list does not show livesub"
+mosquitto_pub -p "$P" -t win/live -m one -q 1 -u alice -P 'correct horse' || die "publish one"
+ctl users add bob --password b0b >/dev/null || die "users add bob exited $?"
+mosquitto_pub -p "$P" -t win/live -m two -q 1 -u bob -P b0b || die "bob cannot publish"
+wait $LSUB || die "the live subscriber did not get two messages: $(cat "$T/live.out")"
+[ "$(tr '\n' ' ' <"$T/live.out")" = "one two " ] || die "live subscriber got: $(cat "$T/live.out")"
+ok "a subscriber stays served across midge-ctl.exe clients list / users add bob; bob publishes"
+
 ctl --json stats >"$T/stats.json" || die "midge-ctl.exe --json stats exited $?"
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["stats"]["clients/connected"] >= 0' \
   "$T/stats.json" || die "--json stats is not JSON: $(head -c 200 "$T/stats.json")"
