@@ -208,7 +208,9 @@ static const struct cfg_option rows[O_COUNT_] = {
                 "(docs/control-protocol.md); `none` turns it off. Default: "
                 "`/run/midge/control.sock` for root and system users, else "
                 "`$XDG_RUNTIME_DIR/midge/control.sock`. The directory must belong to the "
-                "broker's user; it is made mode 0750 and the socket 0660."},
+                "broker's user; it is made mode 0750 and the socket 0660. Windows: a named "
+                "pipe `\\\\.\\pipe\\NAME`, default `\\\\.\\pipe\\midge-control` "
+                "(docs/windows.md)."},
     [O_control_group] =
         {.name = "control_group",
          SUP(GENERAL, G, STRING),
@@ -216,7 +218,8 @@ static const struct cfg_option rows[O_COUNT_] = {
          .arg_text = "NAME",
          .doc = "The group that owns the control socket and whose members may use it, "
                 "besides root and the broker's own user. Default: the broker's primary "
-                "group."},
+                "group (Windows: a local group admitted besides SYSTEM and Administrators; "
+                "default none)."},
     [O_sys_interval] = {.name = "sys_interval",
                         SUP(GENERAL, G, INT),
                         GF(sys_interval),

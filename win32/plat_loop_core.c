@@ -61,7 +61,10 @@ void plat_sock_close(plat_sock *s)
     ASSERT(!s->closed);
     plat_loop *loop = s->loop;
     win32__backend_remove(s);
-    closesocket(s->fd);
+    if (s->pipe)
+        win32__pipe_close(s);
+    else
+        closesocket(s->fd);
     s->fd = INVALID_SOCKET;
     s->closed = true;
     s->want = 0;
