@@ -4,6 +4,7 @@
 #include "service/conn.h"
 
 #include "common/mem.h"
+#include "service/acl.h"
 #include "service/dispatch.h"
 #include "service/log.h"
 #include "service/out_pool.h"
@@ -214,13 +215,12 @@ static void flush_one(struct conn *c)
         buf_consume(ob, (size_t)n);
     }
     bool need = buf_size(ob) > 0;
-    if (!need)
-        if (!need) {
-            if (ob == &c->out)
-                out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
-            else
-                buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
-        }
+    if (!need) {
+        if (ob == &c->out)
+            out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
+        else
+            buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
+    }
     if (need != c->want_write && c->state != CONN_CLOSING) {
         c->want_write = need;
         unsigned ev = (c->reading ? PLAT_EV_READ : 0u) | (need ? PLAT_EV_WRITE : 0u);
@@ -372,6 +372,12 @@ void conn_close(struct conn *c, const char *reason)
         log_notice("client=%s addr=%s disconnected: %s", c->sess->client_id, c->addr, reason);
     else if (!was_active)
         log_debug("addr=%s closed before CONNECT completed: %s", c->addr, reason);
+    /* The ACL may have changed since CONNECT checked the will (reload): check again. */
+    if (c->send_will && c->will && c->sess &&
+        !acl_session_may_write(c->sess, c->will->topic, c->will->topic_len)) {
+        log_notice("client=%s will to '%s' denied by the ACL", c->sess->client_id, c->will->topic);
+        c->send_will = false;
+    }
     /* Detach first: a will matching the client's own subscriptions must be queued for its
      * (offline) session, not marked in flight on a connection that will never send it. */
     if (c->sess)

@@ -2,6 +2,7 @@
 /* PUBLISH and its acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) in both directions. */
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
+#include "service/acl.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
 #include "service/log.h"
@@ -14,12 +15,6 @@
 /* Inbound QoS 2 messages a client may leave awaiting PUBREL (MQTT 5 calls this the
  * receive maximum; 3.x has no such limit, so midge sets a generous one). */
 #define MAX_INBOUND_QOS2 4096u
-
-/* Topics under $SYS belong to the broker; clients may not publish there. */
-static bool is_sys_topic(const uint8_t *t, size_t len)
-{
-    return len >= 4 && memcmp(t, "$SYS", 4) == 0 && (len == 4 || t[4] == '/');
-}
 
 /* Build the message with the listener's mount point prepended to the topic. */
 static struct msg *make_msg(struct conn *c, const struct mqtt_publish *p)
@@ -48,8 +43,11 @@ static bool may_forward(struct conn *c, const struct mqtt_publish *p)
                    c->sess->client_id, c->addr, p->payload_len);
         return false;
     }
-    if (is_sys_topic(p->topic.p, p->topic.len)) {
-        log_notice("client=%s addr=%s publish to $SYS refused", c->sess->client_id, c->addr);
+    /* $SYS belongs to the broker and $share/... is subscription syntax (acl.h). */
+    if (acl_topic_is_reserved((const char *)p->topic.p, p->topic.len)) {
+        log_notice("client=%s addr=%s publish to %.*s refused", c->sess->client_id, c->addr,
+                   (int)mqtt_topic_level_len((const char *)p->topic.p, p->topic.len),
+                   (const char *)p->topic.p);
         return false;
     }
     const char *mp = c->lst->cfg.mount_point;
@@ -84,7 +82,12 @@ int handle_publish(struct conn *c, const struct mqtt_publish *p)
     }
     if (forward) {
         struct msg *m = make_msg(c, p);
-        route_publish(b, m);
+        /* A denied publish is dropped (not retained either), but its QoS flow below
+         * completes so that the client does not resend it forever. */
+        if (acl_session_may_write(c->sess, m->topic, m->topic_len))
+            route_publish(b, m);
+        else
+            log_debug("client=%s publish to '%s' denied by the ACL", c->sess->client_id, m->topic);
         msg_unref(m);
     }
     if (p->qos == 1)

@@ -4,6 +4,7 @@
 #include "service/route.h"
 
 #include "common/mem.h"
+#include "service/acl.h"
 #include "service/conn.h"
 #include "service/retain.h"
 #include "service/session.h"
@@ -19,13 +20,16 @@ static void on_match(void *subscriber, uint8_t options, uint32_t sub_id, void *u
     struct broker *b = ud;
     struct session *s = subscriber;
     uint8_t qos = options & 3u;
+    bool readable = !(options & ACL_SUB_CHECK); /* a fully readable filter (acl.h) */
     if (s->match_gen == b->match_gen) {
         if (qos > s->match_qos)
             s->match_qos = qos;
+        s->match_readable |= readable;
         return;
     }
     s->match_gen = b->match_gen;
     s->match_qos = qos;
+    s->match_readable = readable;
     if (b->n_matches == b->cap_matches) {
         b->cap_matches = b->cap_matches ? b->cap_matches * 2 : 64;
         b->matches = xrealloc(b->matches, b->cap_matches * sizeof *b->matches);
@@ -48,6 +52,9 @@ size_t route_publish(struct broker *b, struct msg *m)
     size_t n = b->n_matches;
     for (size_t i = 0; i < n; i++) {
         struct session *s = b->matches[i];
+        /* Only partly readable filters matched: this topic needs the READ check. */
+        if (!s->match_readable && !acl_session_may_read(s, m->topic, m->topic_len))
+            continue;
         uint8_t granted = s->match_qos;
         uint8_t qos = b->cfg.upgrade_outgoing_qos ? granted : (m->qos < granted ? m->qos : granted);
         session_deliver(s, m, qos, false);
@@ -66,6 +73,8 @@ struct retained_ctx {
 static void on_retained(struct msg *m, void *ud)
 {
     struct retained_ctx *x = ud;
+    if (!acl_session_may_read(x->s, m->topic, m->topic_len))
+        return; /* retained messages on subscribe are checked one by one */
     uint8_t qos =
         x->b->cfg.upgrade_outgoing_qos ? x->granted : (m->qos < x->granted ? m->qos : x->granted);
     if (qos == 0 && x->uncapped) {

@@ -189,5 +189,16 @@ int win32__service_enter_scm(void);
 int win32__service_install(int argc, char **argv);
 int win32__service_uninstall(void);
 int win32__service_reload(void);
+/* Ask the opened service (SERVICE_STOP | SERVICE_QUERY_STATUS) to stop and wait for its
+ * process to exit. Returns 0 (also when it was stopped) or a Windows error code. */
+DWORD win32__service_stop_wait(SC_HANDLE s);
+
+/* ---- plat_service_ctl.c ---- */
+
+/* The verbs `midge start` (start the service and wait until it runs or fails) and
+ * `midge stop` (stop it and wait for its process to exit); return the exit status
+ * (0 or 1) after printing what happened. */
+int win32__service_start(void);
+int win32__service_stop(void);
 
 #endif
