@@ -12,6 +12,7 @@
 #define MIDGE_WIN32_INTERNAL_H
 
 #include "common/platform.h"
+#include "common/timerq.h"
 
 /* winsock2.h must come before windows.h. */
 #include <winsock2.h>
@@ -48,21 +49,14 @@ struct plat_timer {
     plat_loop *loop;
     plat_timer_cb cb;
     void *ud;
-    uint64_t due;
-    uint64_t repeat;
-    uint64_t seq;
-    size_t heap_idx;
-    bool ready;
-    plat_timer *ready_prev, *ready_next;
+    struct timerq_node node; /* due time, repeat and place in loop->timers */
 };
 
 struct plat_loop {
     struct win32_backend *be;
 
-    plat_timer **heap;
-    size_t heap_len, heap_cap;
-    uint64_t timer_seq;
-    plat_timer *ready_head, *ready_tail;
+    /* Timers: min-heap by (due, seq) plus the expired list (common/timerq.h). */
+    struct timerq timers;
 
     plat_hook_cb before_sleep;
     void *before_sleep_ud;
