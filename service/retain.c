@@ -57,6 +57,8 @@ static struct retain_node *node_new(struct retain_node *parent, const char *s, s
 /* Free one node, dropping the store's reference to its message (children untouched). */
 static void node_free(struct retain_node *n)
 {
+    if (n->msg)
+        n->msg->stored = false;
     msg_unref(n->msg);
     level_map_cleanup(&n->kids);
     free(n);
@@ -288,6 +290,7 @@ int retain_set(struct retain_store *rs, struct msg *m)
     if (n && n->msg) {
         rs->count--;
         rs->bytes -= n->msg->payload_len;
+        n->msg->stored = false;
         msg_unref(n->msg);
         n->msg = NULL;
         if (clear)
@@ -303,6 +306,7 @@ int retain_set(struct retain_store *rs, struct msg *m)
     if (!n->all_prev && rs->all != n)
         all_link(rs, n);
     n->msg = m; /* the store now owns the caller's reference */
+    m->stored = true;
     rs->count++;
     rs->bytes += m->payload_len;
     return 0;
