@@ -32,7 +32,6 @@ struct rstream {
 
 /* Collecting the snapshot of one stream. */
 struct collect_ctx {
-    struct session *s;
     struct rstream *st;
     size_t room;    /* entries the stream may still take */
     size_t dropped; /* matching messages left out (RSTREAM_MAX_PENDING) */
@@ -55,13 +54,11 @@ size_t rstream_pending(const struct session *s)
     return n;
 }
 
-/* retain_match callback: keep a reference to each message s may read. */
+/* retain_match callback: keep a reference to each matching message. */
 static void on_match(struct msg *m, void *ud)
 {
     struct collect_ctx *x = ud;
     struct rstream *st = x->st;
-    if (!acl_session_may_read(x->s, m->topic, m->topic_len))
-        return; /* retained messages on subscribe are checked one by one */
     if (st->n == x->room) {
         x->dropped++;
         return;
@@ -73,11 +70,14 @@ static void on_match(struct msg *m, void *ud)
     st->m[st->n++] = msg_ref(m);
 }
 
-/* Deliver one snapshot entry (borrowed) of st to s, unless it left the store since. */
+/* Deliver one snapshot entry (borrowed) of st to s, unless it left the store since or
+ * s may not read it (checked now, so an ACL reload during the stream applies). */
 static void deliver(struct session *s, const struct rstream *st, struct msg *m)
 {
     if (!m->stored)
         return; /* replaced or cleared: the subscriber got the change live */
+    if (!acl_session_may_read(s, m->topic, m->topic_len))
+        return; /* retained messages on subscribe are checked one by one */
     uint8_t g = st->granted;
     uint8_t qos = s->b->cfg.upgrade_outgoing_qos ? g : (m->qos < g ? m->qos : g);
     if (qos == 0 && s->conn) {
@@ -115,7 +115,7 @@ void rstream_start(struct broker *b, struct session *s, const char *f, size_t fl
     st->flen = flen;
     st->granted = granted;
     size_t pending = rstream_pending(s);
-    struct collect_ctx x = {s, st, SIZE_MAX, 0};
+    struct collect_ctx x = {st, SIZE_MAX, 0};
     if (pending > 0)
         x.room = pending < RSTREAM_MAX_PENDING ? RSTREAM_MAX_PENDING - pending : 0;
     retain_match(b->retained, f, flen, on_match, &x);

@@ -3,12 +3,13 @@
  * slices as the subscriber's socket drains instead of all encoded at SUBSCRIBE time.
  * Loop thread only.
  *
- * A stream takes a snapshot of references to the matching retained messages (ACL read
- * checks done then) and encodes them a slice at a time while the connection's unsent
- * output is below RSTREAM_LOW_WATER, so the first bytes go out at once and a slow
- * subscriber costs 8 bytes per pending message, not its encoded PUBLISH. Semantics:
+ * A stream takes a snapshot of references to the matching retained messages and
+ * encodes them a slice at a time while the connection's unsent output is below
+ * RSTREAM_LOW_WATER, so the first bytes go out at once and a slow subscriber costs
+ * 8 bytes per pending message, not its encoded PUBLISH. Semantics:
  *  - every message of the snapshot is delivered once per SUBSCRIBE, with the retain
- *    flag, at min(message QoS, granted) (or granted with upgrade_outgoing_qos);
+ *    flag, at min(message QoS, granted) (or granted with upgrade_outgoing_qos), if the
+ *    ACL lets s read it when it is encoded (so a reload during the stream applies);
  *  - a message replaced or cleared after the SUBSCRIBE is skipped: the subscription
  *    already exists, so the subscriber got the new value (or the clearing) live;
  *  - a second SUBSCRIBE of the same filter restarts its stream, UNSUBSCRIBE cancels it;
