@@ -19,6 +19,7 @@
 struct acl_view;
 struct auth;
 struct persist;
+struct rstream;
 struct conn;
 struct ctl_server;
 struct log_topic;
@@ -104,6 +105,8 @@ struct session {
     size_t sec_index;        /* security domain of its last CONNECT */
     char *acl_username;      /* owned; username of its last CONNECT (NULL = none) */
     struct link expiry_link; /* in broker.offline when persistent and offline */
+    /* Owned retained streams still being delivered, oldest first (rstream.c). */
+    struct rstream *rstreams;
 };
 
 enum conn_state {

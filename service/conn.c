@@ -9,6 +9,7 @@
 #include "service/log.h"
 #include "service/out_pool.h"
 #include "service/route.h"
+#include "service/rstream.h"
 #include "service/session.h"
 #include "service/tls.h"
 
@@ -200,6 +201,8 @@ static struct buf *wire_out(struct conn *c)
 /* Write as much pending output as the socket takes; manage write interest. */
 static void flush_one(struct conn *c)
 {
+    if (c->sess && c->sess->rstreams)
+        rstream_fill(c->sess); /* retained streams refill as the output drains */
     struct buf *ob = wire_out(c);
     if (!ob)
         return;
@@ -214,7 +217,8 @@ static void flush_one(struct conn *c)
         }
         buf_consume(ob, (size_t)n);
     }
-    bool need = buf_size(ob) > 0;
+    /* A retained stream that can go on keeps write interest: writable = refill. */
+    bool need = buf_size(ob) > 0 || (c->sess && rstream_ready(c->sess));
     if (!need) {
         if (ob == &c->out)
             out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
@@ -228,10 +232,15 @@ static void flush_one(struct conn *c)
     }
 }
 
-bool conn_out_is_congested(const struct conn *c)
+size_t conn_out_unsent(const struct conn *c)
 {
     size_t sealed = c->tls ? buf_size(tls_conn_wire(c->tls)) : 0;
-    return buf_size(&c->out) + sealed > OUT_SOFT_LIMIT;
+    return buf_size(&c->out) + sealed;
+}
+
+bool conn_out_is_congested(const struct conn *c)
+{
+    return conn_out_unsent(c) > OUT_SOFT_LIMIT;
 }
 
 /* Process every complete packet in data[0..len); returns bytes consumed or an error

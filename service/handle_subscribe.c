@@ -7,6 +7,7 @@
 #include "service/dispatch.h"
 #include "service/log.h"
 #include "service/route.h"
+#include "service/rstream.h"
 #include "service/session.h"
 
 #include <stdlib.h>
@@ -104,6 +105,7 @@ int handle_unsubscribe(struct conn *c, const struct mqtt_subscribe *p)
         char *filter = mount(c, f.p, f.len, &len);
         if (!filter)
             continue;
+        rstream_cancel(c->sess, filter, len); /* its retained stream stops too */
         if (session_sub_remove(c->sess, filter, len) == 0 && log_enabled(LOG_UNSUBSCRIBE))
             log_write(LOG_UNSUBSCRIBE, "client=%s unsubscribe %s", c->sess->client_id, filter);
         free(filter);

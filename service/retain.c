@@ -57,6 +57,8 @@ static struct retain_node *node_new(struct retain_node *parent, const char *s, s
 /* Free one node, dropping the store's reference to its message (children untouched). */
 static void node_free(struct retain_node *n)
 {
+    if (n->msg)
+        n->msg->stored = false;
     msg_unref(n->msg);
     level_map_cleanup(&n->kids);
     free(n);
@@ -194,6 +196,26 @@ static void visit_subtree(const struct retain_store *rs, const struct retain_nod
     }
 }
 
+/* "#" from the root: every message except those of '$' topics, in the order of the list
+ * of nodes with a message. That list runs in allocation order, which the cache handles
+ * far better than the trie's hash order; messages are prefetched one node ahead. */
+static void visit_all_but_dollar(const struct retain_store *rs, struct visit_ctx *vc)
+{
+    struct msg *pending = NULL;
+    for (const struct retain_node *n = rs->all; n; n = n->all_next) {
+        prefetch_msg(n->msg);
+        if (pending && pending->topic[0] != '$') {
+            vc->cb(pending, vc->ud);
+            vc->hits++;
+        }
+        pending = n->msg;
+    }
+    if (pending && pending->topic[0] != '$') {
+        vc->cb(pending, vc->ud);
+        vc->hits++;
+    }
+}
+
 /* Visit n's message, if it has one (an exact or '+' match ending at n). */
 static void visit_one(const struct retain_node *n, struct visit_ctx *vc)
 {
@@ -288,6 +310,7 @@ int retain_set(struct retain_store *rs, struct msg *m)
     if (n && n->msg) {
         rs->count--;
         rs->bytes -= n->msg->payload_len;
+        n->msg->stored = false;
         msg_unref(n->msg);
         n->msg = NULL;
         if (clear)
@@ -303,6 +326,7 @@ int retain_set(struct retain_store *rs, struct msg *m)
     if (!n->all_prev && rs->all != n)
         all_link(rs, n);
     n->msg = m; /* the store now owns the caller's reference */
+    m->stored = true;
     rs->count++;
     rs->bytes += m->payload_len;
     return 0;
@@ -314,7 +338,10 @@ size_t retain_match(const struct retain_store *rs, const char *f, size_t flen, r
                     void *ud)
 {
     struct visit_ctx vc = {.cb = cb, .ud = ud, .hits = 0};
-    match_below(rs, rs->root, f, f + flen, &vc);
+    if (flen == 1 && f[0] == '#')
+        visit_all_but_dollar(rs, &vc); /* the common "everything" subscription */
+    else
+        match_below(rs, rs->root, f, f + flen, &vc);
     return vc.hits;
 }
 

@@ -5,8 +5,8 @@
 
 #include "common/mem.h"
 #include "service/acl.h"
-#include "service/conn.h"
 #include "service/retain.h"
+#include "service/rstream.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
 
@@ -63,36 +63,9 @@ size_t route_publish(struct broker *b, struct msg *m)
     return n;
 }
 
-struct retained_ctx {
-    struct broker *b;
-    struct session *s;
-    uint8_t granted;
-    bool uncapped; /* QoS 0 copies bypass the slow-consumer limit (see route_retained) */
-};
-
-static void on_retained(struct msg *m, void *ud)
-{
-    struct retained_ctx *x = ud;
-    if (!acl_session_may_read(x->s, m->topic, m->topic_len))
-        return; /* retained messages on subscribe are checked one by one */
-    uint8_t qos =
-        x->b->cfg.upgrade_outgoing_qos ? x->granted : (m->qos < x->granted ? m->qos : x->granted);
-    if (qos == 0 && x->uncapped) {
-        conn_send_publish(x->s->conn, m, 0, 0, false, true);
-        return;
-    }
-    session_deliver(x->s, m, qos, true);
-}
-
+/* The retained set is streamed: a snapshot now, encoded as the output drains. */
 void route_retained(struct broker *b, struct session *s, const char *f, size_t flen,
                     uint8_t granted)
 {
-    /* The retained set is a one-shot burst bounded by the store, not a consumer falling
-     * behind a stream: a subscriber that is keeping up gets all of it even past the
-     * slow-consumer limit (a `#` subscriber to 100k retained messages needs ~9 MB). One
-     * that is already congested when it subscribes is capped as usual, so a client that
-     * subscribes again and again without reading cannot grow its output without bound. */
-    bool uncapped = s->conn && !conn_out_is_congested(s->conn);
-    struct retained_ctx x = {b, s, granted, uncapped};
-    retain_match(b->retained, f, flen, on_retained, &x);
+    rstream_start(b, s, f, flen, granted);
 }

@@ -7,6 +7,7 @@
 #include "service/acl.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/rstream.h"
 #include "service/sub_tree.h"
 
 #include <stdlib.h>
@@ -61,6 +62,7 @@ void session_destroy(struct session *s)
         free(s->subs[i].filter);
     }
     free(s->subs);
+    rstream_free_all(s);
     q_clear(b, &s->q);
     free(s->in_qos2);
     acl_session_cleanup(s);
@@ -91,6 +93,7 @@ void session_detach(struct session *s)
     struct broker *b = s->b;
     s->conn->sess = NULL;
     s->conn = NULL;
+    rstream_detach(s);
     b->stats.clients_connected--;
     if (!s->persistent) {
         session_destroy(s);
