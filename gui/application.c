@@ -3,6 +3,7 @@
  * control client -> stats model. */
 #include "gui/application.h"
 
+#include "gui/control_transport.h"
 #include "gui/main_window.h"
 
 struct _MidgeApplication {
@@ -29,14 +30,7 @@ static const GOptionEntry options[] = {
 
 char *midge_application_default_socket(void)
 {
-    const char *xdg = g_getenv("XDG_RUNTIME_DIR");
-    if (xdg && *xdg) {
-        char *p = g_build_filename(xdg, "midge", "control.sock", NULL);
-        if (g_file_test(p, G_FILE_TEST_EXISTS))
-            return p;
-        g_free(p);
-    }
-    return g_strdup("/run/midge/control.sock");
+    return midge_control_transport_default_path();
 }
 
 static gint on_local_options(GApplication *app, GVariantDict *opts, gpointer data)

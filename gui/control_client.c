@@ -5,14 +5,14 @@
  * never touches a newer connection or a disposed client. */
 #include "gui/control_client.h"
 
-#include <gio/gunixsocketaddress.h>
+#include "gui/control_transport.h"
 
 #define READ_CHUNK 65536
 
 struct link {
     gint ref;
     MidgeControlClient *self; /* NULL once dropped */
-    GSocketConnection *conn;
+    GIOStream *conn;
     GCancellable *cancel;
     struct ctl_framer framer;
     GQueue out;          /* GBytes frames not yet written */
@@ -24,7 +24,6 @@ struct link {
 struct _MidgeControlClient {
     GObject parent_instance;
     char *path;
-    GSocketClient *sc;
     GCancellable *connect_cancel; /* the attempt in progress, or NULL */
     struct link *link;            /* the current connection, or NULL */
     gboolean running, connected;
@@ -158,7 +157,7 @@ static void link_write_next(struct link *l)
         return;
     gsize len;
     const void *data = g_bytes_get_data(l->cur, &len);
-    g_output_stream_write_all_async(g_io_stream_get_output_stream(G_IO_STREAM(l->conn)), data, len,
+    g_output_stream_write_all_async(g_io_stream_get_output_stream(l->conn), data, len,
                                     G_PRIORITY_DEFAULT, l->cancel, on_written, link_ref(l));
 }
 
@@ -271,8 +270,8 @@ static void on_read(GObject *src, GAsyncResult *res, gpointer data)
 
 static void link_read(struct link *l)
 {
-    g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(l->conn)), l->rbuf,
-                              sizeof l->rbuf, G_PRIORITY_DEFAULT, l->cancel, on_read, link_ref(l));
+    g_input_stream_read_async(g_io_stream_get_input_stream(l->conn), l->rbuf, sizeof l->rbuf,
+                              G_PRIORITY_DEFAULT, l->cancel, on_read, link_ref(l));
 }
 
 static void on_stats_reply(GObject *src, GAsyncResult *res, gpointer data)
@@ -325,7 +324,8 @@ static void on_hello(GObject *src, GAsyncResult *res, gpointer data)
 static void on_connected(GObject *src, GAsyncResult *res, gpointer data)
 {
     g_autoptr(GError) err = NULL;
-    GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
+    (void)src;
+    GIOStream *conn = midge_control_transport_connect_finish(res, &err);
     if (g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return; /* stopped or disposed: self may be gone */
     MidgeControlClient *self = data;
@@ -354,10 +354,8 @@ static void client_connect(MidgeControlClient *self)
 {
     if (!self->running || self->link || self->connect_cancel)
         return;
-    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(self->path);
     self->connect_cancel = g_cancellable_new();
-    g_socket_client_connect_async(self->sc, G_SOCKET_CONNECTABLE(addr), self->connect_cancel,
-                                  on_connected, self);
+    midge_control_transport_connect_async(self->path, self->connect_cancel, on_connected, self);
 }
 
 void midge_control_client_start(MidgeControlClient *self)
@@ -447,7 +445,6 @@ static void midge_control_client_dispose(GObject *obj)
     MidgeControlClient *self = MIDGE_CONTROL_CLIENT(obj);
     if (self->running || self->link || self->connect_cancel)
         midge_control_client_stop(self);
-    g_clear_object(&self->sc);
     G_OBJECT_CLASS(midge_control_client_parent_class)->dispose(obj);
 }
 
@@ -475,7 +472,6 @@ static void midge_control_client_class_init(MidgeControlClientClass *klass)
 
 static void midge_control_client_init(MidgeControlClient *self)
 {
-    self->sc = g_socket_client_new();
     self->retry_ms = 1000;
     self->stats_interval = 1;
 }
