@@ -172,7 +172,7 @@ void acl_session_bind(struct session *s, size_t sec_index, const char *username)
     s->acl_username = user;
     acl_view_free(s->acl);
     s->acl = acl_view_new(sec_get(s->b, sec_index)->acl, s->client_id, user);
-    s->sec_index = sec_index;
+    s->sec_index = (uint32_t)sec_index;
     if (s->n_subs || s->q.count)
         recheck(s);
 }

@@ -88,21 +88,21 @@ struct session {
     struct broker *b;
     char *client_id; /* owned; the hmap key */
     size_t id_len;
-    struct conn *conn; /* NULL while offline */
-    bool persistent;   /* 3.x clean session 0 */
-    uint32_t expiry_s; /* MQTT 5 session expiry; UINT32_MAX = never */
+    struct conn *conn;   /* NULL while offline */
+    uint32_t expiry_s;   /* MQTT 5 session expiry; UINT32_MAX = never */
+    uint32_t sec_index;  /* security domain of its last CONNECT */
+    uint16_t next_mid;   /* (the small fields are packed together: sessions of idle */
+    uint8_t match_qos;   /*  clients are the bulk of the broker's memory) */
+    bool match_readable; /* a fully readable subscription matched (acl.c) */
+    bool persistent;     /* 3.x clean session 0 */
     int64_t offline_since_ms;
     struct sub_entry *subs;
     size_t n_subs, cap_subs;
     struct outq q;
     uint16_t *in_qos2; /* inbound QoS 2 packet ids awaiting PUBREL */
     size_t n_in_qos2, cap_in_qos2;
-    uint16_t next_mid;
-    uint64_t match_gen; /* dedupe of overlapping subscriptions during one match */
-    uint8_t match_qos;
-    bool match_readable;     /* a fully readable subscription matched (acl.c) */
+    uint64_t match_gen;      /* dedupe of overlapping subscriptions during one match */
     struct acl_view *acl;    /* owned; this client's compiled ACL (acl.c) */
-    size_t sec_index;        /* security domain of its last CONNECT */
     char *acl_username;      /* owned; username of its last CONNECT (NULL = none) */
     struct link expiry_link; /* in broker.offline when persistent and offline */
     /* Owned retained streams still being delivered, oldest first (rstream.c). */
@@ -119,12 +119,13 @@ struct conn {
     struct broker *b;
     plat_sock *sock;
     struct listener *lst;
-    char addr[64];
+    char addr[48];   /* "[8 groups of IPv6]:65535" fits; longer (zone ids) is cut */
     uint8_t state;   /* enum conn_state */
     uint8_t version; /* 3, 4, 5 after CONNECT */
     bool send_will;  /* will pending: published on any close but DISCONNECT */
     bool want_write; /* PLAT_EV_WRITE interest registered */
     bool reading;    /* PLAT_EV_READ interest registered */
+    bool pw_checked; /* username and password verified against password_file */
     uint16_t keepalive;
     uint64_t last_rx_ms;
     uint64_t connected_ms;
@@ -133,14 +134,13 @@ struct conn {
     struct session *sess;
     struct msg *will;         /* owned; topic already mounted */
     char *username;           /* owned */
-    bool pw_checked;          /* username and password verified against password_file */
     uint32_t acl_denials;     /* SUBSCRIBE denials logged so far (rate limit) */
+    uint32_t ka_slot;         /* keepalive wheel slot (< KA_SLOTS) */
     const char *close_reason; /* static text for the disconnect log line */
     struct link all_link;     /* broker.conns or broker.closing */
     struct link flush_link;   /* broker.flush when out has data to write */
     struct link ka_link;      /* keepalive wheel slot */
-    size_t ka_slot;
-    struct tls_conn *tls; /* owned TLS state (service/tls.h); NULL = plain TCP */
+    struct tls_conn *tls;     /* owned TLS state (service/tls.h); NULL = plain TCP */
 };
 
 #define KA_SLOTS 1024u

@@ -453,7 +453,7 @@ void conn_keepalive_arm(struct conn *c)
     uint64_t tick = (d + KA_TICK_MS - 1) / KA_TICK_MS;
     if (tick <= c->b->ka_tick)
         tick = c->b->ka_tick + 1;
-    c->ka_slot = (size_t)(tick % KA_SLOTS);
+    c->ka_slot = (uint32_t)(tick % KA_SLOTS);
     link_push(&c->b->ka_wheel[c->ka_slot], &c->ka_link);
 }
 
