@@ -55,6 +55,9 @@ void cfg_cleanup(struct cfg *c)
         cfg_tls_cleanup(&c->listeners[i].tls);
     }
     free(c->listeners);
+    for (size_t i = 0; i < c->n_bridges; i++)
+        cfg_bridge_cleanup(&c->bridges[i]);
+    free(c->bridges);
     for (size_t i = 0; i < c->n_warnings; i++)
         free(c->warnings[i]);
     free(c->warnings);
@@ -70,4 +73,41 @@ void cfg_cleanup(struct cfg *c)
     free(c->control_socket);
     free(c->control_group);
     set_scalar_defaults(c);
+}
+
+void cfg_bridge_init(struct cfg_bridge *br, const char *name, size_t len)
+{
+    memset(br, 0, sizeof *br);
+    br->name = xstrndup(name, len);
+    br->keepalive_interval = 60;
+    br->restart_base_s = 5;
+    br->restart_cap_s = 30;
+    br->idle_timeout = 60;
+    br->threshold = 10;
+    br->try_private = true;
+    br->notifications = true;
+    br->protocol_version = 4;
+    br->attempt_unsubscribe = true;
+    br->outgoing_retain = true;
+}
+
+void cfg_bridge_cleanup(struct cfg_bridge *br)
+{
+    for (size_t i = 0; i < br->n_addrs; i++)
+        free(br->addrs[i].host);
+    free(br->addrs);
+    for (size_t i = 0; i < br->n_topics; i++) {
+        free(br->topics[i].pattern);
+        free(br->topics[i].local_prefix);
+        free(br->topics[i].remote_prefix);
+    }
+    free(br->topics);
+    free(br->name);
+    free(br->src_file);
+    free(br->remote_clientid);
+    free(br->remote_username);
+    free(br->remote_password);
+    free(br->local_clientid);
+    free(br->notification_topic);
+    memset(br, 0, sizeof *br);
 }

@@ -51,11 +51,61 @@ struct cfg_listener {
     struct cfg_tls tls;
 };
 
+/* Direction bits of a bridge topic. */
+enum cfg_bridge_dir {
+    CFG_BRIDGE_OUT = 1, /* local -> remote */
+    CFG_BRIDGE_IN = 2,  /* remote -> local */
+    CFG_BRIDGE_BOTH = 3,
+};
+
+/* One `topic` line of a bridge. Prefixes are NULL when not given or given as "". */
+struct cfg_bridge_topic {
+    char *pattern; /* "" only with both prefixes (maps one topic to another) */
+    unsigned dir;  /* enum cfg_bridge_dir */
+    uint8_t qos;
+    char *local_prefix, *remote_prefix;
+};
+
+/* One remote address of a bridge. */
+struct cfg_bridge_addr {
+    char *host;
+    uint16_t port;
+};
+
+/* One `connection` block (common/cfg_parse_bridge.c). Strings owned; NULL = not given. */
+struct cfg_bridge {
+    char *name;
+    char *src_file; /* where the block started, for messages */
+    int src_line;
+    struct cfg_bridge_addr *addrs;
+    size_t n_addrs;
+    struct cfg_bridge_topic *topics;
+    size_t n_topics;
+    char *remote_clientid; /* NULL = "<hostname>.<name>" (filled in by the broker) */
+    char *remote_username, *remote_password;
+    char *local_clientid; /* NULL = "local.<remote_clientid>" */
+    bool cleansession;
+    uint16_t keepalive_interval;
+    int start_type;          /* 0 automatic, 1 lazy, 2 once */
+    uint32_t restart_base_s; /* restart_timeout: constant delay, or backoff base */
+    uint32_t restart_cap_s;  /* 0 = constant delay; else jittered backoff up to this */
+    uint32_t idle_timeout;   /* seconds, lazy bridges */
+    uint32_t threshold;      /* queued messages that start a lazy bridge */
+    bool round_robin, try_private, notifications, notifications_local_only;
+    char *notification_topic; /* NULL = $SYS/broker/connection/<remote_clientid>/state */
+    int protocol_version;     /* 3 (mqttv31) or 4 (mqttv311) */
+    bool attempt_unsubscribe, outgoing_retain;
+    uint32_t max_packet_size; /* 0 = none */
+};
+
 /* The whole configuration. Strings are owned by the struct (cfg_cleanup frees them). */
 struct cfg {
     struct cfg_listener *listeners;
     size_t n_listeners;
     bool local_only; /* no listener configured: 127.0.0.1 + ::1, anonymous allowed */
+
+    struct cfg_bridge *bridges; /* `connection` blocks, in file order */
+    size_t n_bridges;
 
     /* security (per-listener variants come with per_listener_settings) */
     int allow_anonymous; /* -1 = not set (default depends on local_only), 0, 1 */
@@ -112,5 +162,9 @@ void cfg_init(struct cfg *c);
 /* Free everything *c owns and leave it as after cfg_init except that the string fields
  * are NULL (so that nothing is left allocated); safe to call twice. */
 void cfg_cleanup(struct cfg *c);
+/* Defaults of a new bridge block (as mosquitto 2.0); name is copied. */
+void cfg_bridge_init(struct cfg_bridge *br, const char *name, size_t len);
+/* Free what br owns. */
+void cfg_bridge_cleanup(struct cfg_bridge *br);
 
 #endif

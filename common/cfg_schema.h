@@ -50,6 +50,10 @@ enum cfg_special {
     CFG_SP_LOG_DEST,
     CFG_SP_LOG_TYPE,
     CFG_SP_INCLUDE_DIR,
+    CFG_SP_CONNECTION,
+    CFG_SP_ADDRESS,
+    CFG_SP_TOPIC,
+    CFG_SP_RESTART_TIMEOUT,
     CFG_SP_COUNT_,
 };
 
