@@ -95,7 +95,6 @@ struct cfg_bridge {
     char *notification_topic; /* NULL = $SYS/broker/connection/<remote_clientid>/state */
     int protocol_version;     /* 3 (mqttv31) or 4 (mqttv311) */
     bool attempt_unsubscribe, outgoing_retain;
-    uint32_t max_packet_size; /* 0 = none */
 };
 
 /* The whole configuration. Strings are owned by the struct (cfg_cleanup frees them). */

@@ -815,8 +815,8 @@ static const struct cfg_option rows[O_COUNT_] = {
          .doc = "Keeps the retain flag on messages sent to the remote broker."},
     [O_bridge_max_packet_size] =
         {.name = "bridge_max_packet_size",
-         SUP(BRIDGE, B, INT),
-         BF(max_packet_size),
+         NY(BRIDGE, B, INT),
+
          RANGE(0, 268435460),
          .zero_ok = true,
          .default_text = "0",

@@ -112,6 +112,9 @@ struct plat_addr {
  * ERR_INVAL with the resolver's text in *d. */
 int plat_net_resolve(const char *host, uint16_t port, enum plat_family fam, bool passive,
                      struct plat_addr *out, int max, struct err_detail *d);
+/* The machine's host name (the first label is enough for ids) into out (always
+ * terminated); "localhost" when the system has none. Never blocks; any thread. */
+void plat_net_hostname(char *out, size_t outlen);
 /* Render an address as "1.2.3.4:1883" or "[::1]:1883" into out (always terminated). */
 const char *plat_addr_format(const struct plat_addr *a, char *out, size_t outlen);
 /* Family of an address (PLAT_AF_INET or PLAT_AF_INET6). */

@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 struct auth;
+struct bridge;
+struct bridge_set;
 struct persist;
 struct conn;
 struct ctl_server;
@@ -130,6 +132,11 @@ struct conn {
     struct link ka_link;      /* keepalive wheel slot */
     size_t ka_slot;
     struct tls_conn *tls; /* owned TLS state (service/tls.h); NULL = plain TCP */
+
+    /* Our outgoing bridge connection (service/bridge.h); NULL for clients. */
+    struct bridge *bridge;
+    /* A remote bridge (try_private): its messages are not routed back to it. */
+    bool bridge_peer;
 };
 
 #define KA_SLOTS 1024u
@@ -178,6 +185,11 @@ struct broker {
     struct persist *persist;
     uint64_t persist_changes; /* changes counted for autosave_on_changes */
     struct ctl_server *ctl;   /* control socket (ctl_server.c); NULL when off */
+
+    /* Outgoing bridges (bridge.c). */
+    struct bridge_set *bridges;
+    /* While a bridge's message is routed: the bridge's own session, which is skipped. */
+    struct session *no_local;
     /* Save persistent state now (SIGUSR1 and the control socket's persist.save): 0 or an
      * error with the reason in *d; NULL = this build has no persistence. */
     int (*save)(struct broker *b, struct err_detail *d);

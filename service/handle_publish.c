@@ -2,6 +2,7 @@
 /* PUBLISH and its acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) in both directions. */
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
+#include "service/bridge.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
 #include "service/log.h"
@@ -48,7 +49,8 @@ static bool may_forward(struct conn *c, const struct mqtt_publish *p)
                    c->sess->client_id, c->addr, p->payload_len);
         return false;
     }
-    if (is_sys_topic(p->topic.p, p->topic.len)) {
+    if (is_sys_topic(p->topic.p, p->topic.len) &&
+        !bridge_may_publish_sys(c, p->topic.p, p->topic.len)) {
         log_notice("client=%s addr=%s publish to $SYS refused", c->sess->client_id, c->addr);
         return false;
     }
@@ -84,7 +86,11 @@ int handle_publish(struct conn *c, const struct mqtt_publish *p)
     }
     if (forward) {
         struct msg *m = make_msg(c, p);
+        if (c->bridge_peer)
+            b->no_local = c->sess; /* a remote bridge does not get its own messages back */
         route_publish(b, m);
+        if (c->bridge_peer)
+            b->no_local = NULL;
         msg_unref(m);
     }
     if (p->qos == 1)

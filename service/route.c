@@ -48,6 +48,8 @@ size_t route_publish(struct broker *b, struct msg *m)
     size_t n = b->n_matches;
     for (size_t i = 0; i < n; i++) {
         struct session *s = b->matches[i];
+        if (s == b->no_local)
+            continue; /* a bridge's message is not sent back to where it came from */
         uint8_t granted = s->match_qos;
         uint8_t qos = b->cfg.upgrade_outgoing_qos ? granted : (m->qos < granted ? m->qos : granted);
         session_deliver(s, m, qos, false);

@@ -67,7 +67,6 @@ static void test_values(void)
                        "try_private false\nnotifications false\nnotification_topic n/t\n"
                        "notifications_local_only true\nbridge_protocol_version mqttv31\n"
                        "bridge_attempt_unsubscribe false\nbridge_outgoing_retain false\n"
-                       "bridge_max_packet_size 1000\n"
                        "connection second\naddress h\ntopic t\nrestart_timeout 2 40\n"
                        "clientid old\n";
     int rc = parse(text, &c, msg, sizeof msg);
@@ -111,7 +110,6 @@ static void test_values(void)
     ASSERT_EQ_STR(b->notification_topic, "n/t");
     ASSERT_EQ_INT(b->protocol_version, 3);
     ASSERT_TRUE(!b->attempt_unsubscribe && !b->outgoing_retain);
-    ASSERT_EQ_INT(b->max_packet_size, 1000);
     ASSERT_EQ_INT(c.bridges[1].restart_base_s, 2);
     ASSERT_EQ_INT(c.bridges[1].restart_cap_s, 40);
     ASSERT_EQ_STR(c.bridges[1].remote_clientid, "old");
