@@ -52,6 +52,10 @@ struct bridge_info {
     uint64_t queued;     /* messages waiting in the local session */
     uint64_t connects;   /* successful connections */
 };
+/* Publish the changed $SYS/broker/bridge/<name>/{state,address,messages/sent,
+ * messages/received,messages/queued,connects} values (retained); returns the count. */
+size_t bridge_sys_publish(struct broker *b);
+
 /* Number of bridges, and the snapshot of bridge i (< count) into *out. */
 size_t bridge_count(const struct broker *b);
 void bridge_info_get(const struct broker *b, size_t i, struct bridge_info *out);

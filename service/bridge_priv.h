@@ -30,6 +30,9 @@ struct bridge_topic {
     char *local_filter, *remote_filter;
 };
 
+#define BRIDGE_SYS_VALUES 6
+#define BRIDGE_SYS_LEN 320
+
 struct bridge {
     struct broker *b;
     const struct cfg_bridge *cfg; /* borrowed from b->cfg (bridges are not reloaded) */
@@ -49,6 +52,7 @@ struct bridge {
     bool private_on; /* try_private used for the next CONNECT */
     bool stopping;
     uint64_t msgs_out, msgs_in, connects;
+    char sys_last[BRIDGE_SYS_VALUES][BRIDGE_SYS_LEN]; /* last $SYS payloads */
 };
 
 struct bridge_set {

@@ -7,6 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import *  # noqa: E402,F401,F403
+from ctlkit import CtlSocket  # noqa: E402
 
 
 def bridge_conf(name, remote, topics, extra=()):
@@ -160,6 +161,36 @@ def test_three_brokers_chain():
                 a.client().publish("x/hop", b"far", 1)
                 csub.expect_publish("x/hop", b"far", qos=1)
                 csub.expect_nothing(0.5)
+
+
+def test_visibility_sys_and_ctl():
+    with Broker() as remote:
+        conf = ["sys_interval 1"] + bridge_conf("vis", remote, ["v/# both 1"])
+        with Broker(conf=conf) as local:
+            connected(local, remote, "vis")
+            local.client().publish("v/1", b"a", 1)
+            remote.client().publish("v/2", b"b", 1)
+            w = local.client()
+            w.subscribe("$SYS/broker/bridge/vis/#", 0)
+            want = {"state": b"connected", "address": b"127.0.0.1:%d" % remote.port,
+                    "messages/sent": b"1", "messages/received": b"1"}
+            seen = {}
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(seen.get(k) != v for k, v in want.items()):
+                p = w.recv(0.5)
+                if p is not None:
+                    seen[p.topic[len("$SYS/broker/bridge/vis/"):]] = p.payload
+            for k, v in want.items():
+                assert seen.get(k) == v, (k, seen)
+            for p in w.collect_publishes(quiet=0.5):
+                seen[p.topic[len("$SYS/broker/bridge/vis/"):]] = p.payload
+            assert "messages/queued" in seen and "connects" in seen, seen
+            with CtlSocket(local.ctl_path) as c:
+                br = c.result("stats.get")["bridges"]
+            assert len(br) == 1 and br[0]["name"] == "vis", br
+            assert br[0]["state"] == "connected" and br[0]["connects"] == 1, br
+            assert br[0]["messages_sent"] == 1 and br[0]["messages_received"] == 1, br
+            assert br[0]["address"] == "127.0.0.1:%d" % remote.port, br
 
 
 def test_bad_config_is_refused():
