@@ -89,6 +89,7 @@ void cfg_bridge_init(struct cfg_bridge *br, const char *name, size_t len)
     br->protocol_version = 4;
     br->attempt_unsubscribe = true;
     br->outgoing_retain = true;
+    br->tls_version = 12;
 }
 
 void cfg_bridge_cleanup(struct cfg_bridge *br)
@@ -109,5 +110,11 @@ void cfg_bridge_cleanup(struct cfg_bridge *br)
     free(br->remote_password);
     free(br->local_clientid);
     free(br->notification_topic);
+    free(br->cafile);
+    free(br->capath);
+    free(br->certfile);
+    free(br->keyfile);
+    free(br->identity);
+    free(br->psk);
     memset(br, 0, sizeof *br);
 }

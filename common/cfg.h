@@ -95,6 +95,11 @@ struct cfg_bridge {
     char *notification_topic; /* NULL = $SYS/broker/connection/<remote_clientid>/state */
     int protocol_version;     /* 3 (mqttv31) or 4 (mqttv311) */
     bool attempt_unsubscribe, outgoing_retain;
+    /* TLS to the remote: on when a CA (file or path) or a PSK is given. */
+    char *cafile, *capath, *certfile, *keyfile;
+    char *identity, *psk; /* TLS-PSK identity and hex key */
+    bool insecure;        /* skip the host name check of the remote's certificate */
+    int tls_version;      /* minimum: 12 (default), 13 or 11 */
 };
 
 /* The whole configuration. Strings are owned by the struct (cfg_cleanup frees them). */

@@ -254,6 +254,36 @@ int cfg_parse__restart_timeout(const struct cfgp_line *l)
     return 0;
 }
 
+static bool is_hex(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+              (s[i] >= 'A' && s[i] <= 'F')))
+            return false;
+    return n > 0 && n % 2 == 0;
+}
+
+/* TLS options of a bridge: certificates and PSK exclude each other, pairs are complete. */
+static int bridge_tls_finish(struct cfgp_ctx *x, const struct cfg_bridge *br)
+{
+    const char *why = NULL;
+    if ((br->identity != NULL) != (br->psk != NULL))
+        why = "'bridge_identity' and 'bridge_psk' must be given together";
+    else if (br->psk && (br->cafile || br->capath || br->certfile))
+        why = "'bridge_psk' cannot be combined with certificate options";
+    else if (br->psk && !is_hex(br->psk))
+        why = "'bridge_psk' must be an even number of hexadecimal digits";
+    else if ((br->certfile != NULL) != (br->keyfile != NULL))
+        why = "'bridge_certfile' and 'bridge_keyfile' must be given together";
+    else if (br->certfile && !br->cafile && !br->capath)
+        why = "'bridge_certfile' needs 'bridge_cafile' or 'bridge_capath'";
+    if (!why)
+        return 0;
+    return err_set(x->d, ERR_CONFIG, br->src_file, br->src_line, "bridge '%.200s': %s", br->name,
+                   why);
+}
+
 /* Checks of one complete bridge block. */
 static int bridge_finish(struct cfgp_ctx *x, const struct cfg_bridge *br, size_t idx)
 {
@@ -268,6 +298,9 @@ static int bridge_finish(struct cfgp_ctx *x, const struct cfg_bridge *br, size_t
                        "bridge '%.200s': 'bridge_protocol_version mqttv50' is not supported "
                        "yet by midge",
                        br->name);
+    int rc = bridge_tls_finish(x, br);
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < idx && br->local_clientid; i++) {
         const struct cfg_bridge *o = &x->c->bridges[i];
         if (o->local_clientid && strcmp(o->local_clientid, br->local_clientid) == 0)

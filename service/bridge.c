@@ -10,6 +10,7 @@
 #include "service/log.h"
 #include "service/route.h"
 #include "service/session.h"
+#include "service/tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,7 @@ static void start_attempt(struct bridge *br)
     snprintf(j->host, sizeof j->host, "%s", a->host);
     j->port = a->port;
     snprintf(br->addr_text, sizeof br->addr_text, "%s:%u", a->host, a->port);
+    br->host = a->host;
     struct err_detail d = {{0}, {0}, 0};
     br->phase_ms = plat_time_mono_ms();
     if (plat_thread_start(resolve_fn, j, &br->thread, &d) < 0) {
@@ -164,6 +166,17 @@ static void on_sock(plat_sock *s, unsigned events, void *ud)
     struct conn *c = conn_adopt(&br->lst, s, &peer);
     c->bridge = br;
     br->conn = c;
+    if (br->tls) {
+        if (tls_client_conn_new(br->tls, br->host, !br->cfg->insecure, &c->tls) < 0) {
+            conn_close(c, "out of memory for TLS");
+            return;
+        }
+        uint8_t first;
+        (void)tls_conn_read(c->tls, &first, sizeof first); /* starts the handshake */
+        conn_flush_soon(c);
+        br->state = BR_TLS;
+        return;
+    }
     br->state = BR_CONNACK;
     bridge__send_connect(br, c);
 }
@@ -259,6 +272,12 @@ static void on_tick(plat_timer *t, void *ud)
             bridge__schedule_retry(br, "connect timed out");
         }
         break;
+    case BR_TLS:
+        if (br->conn && tls_conn_is_established(br->conn->tls)) {
+            br->state = BR_CONNACK;
+            bridge__send_connect(br, br->conn);
+        }
+        break;
     case BR_UP:
         if (now - br->last_ping_ms >= br->cfg->keepalive_interval * 1000ull) {
             struct mqtt_packet p = {.type = MQTT_PKT_PINGREQ};
@@ -277,7 +296,16 @@ int bridge_start_all(struct broker *b)
     b->bridges = set;
     set->v = xcalloc(b->cfg.n_bridges ? b->cfg.n_bridges : 1, sizeof *set->v);
     for (size_t i = 0; i < b->cfg.n_bridges; i++) {
-        struct bridge *br = bridge_new(b, &b->cfg.bridges[i]);
+        const struct cfg_bridge *cfg = &b->cfg.bridges[i];
+        struct tls_ctx *tls = NULL;
+        struct err_detail d = {{0}, {0}, 0};
+        if ((cfg->cafile || cfg->capath || cfg->psk) && tls_client_ctx_new(cfg, &tls, &d) < 0) {
+            char msg[1200];
+            log_error("cannot start bridge: %s", err_detail_format(&d, msg, sizeof msg));
+            return ERR_CONFIG;
+        }
+        struct bridge *br = bridge_new(b, cfg);
+        br->tls = tls;
         set->v[set->n++] = br;
         bridge__session(br);
         plat_timer_new(b->loop, on_tick, br, &br->timer);
@@ -318,6 +346,7 @@ void bridge_cleanup_all(struct broker *b)
             plat_thread_join(br->thread);
         free(br->job);
         plat_timer_free(br->timer);
+        tls_ctx_free(br->tls);
         for (size_t k = 0; k < br->cfg->n_topics; k++) {
             free(br->topics[k].local_filter);
             free(br->topics[k].remote_filter);
@@ -342,7 +371,8 @@ void bridge_info_get(const struct broker *b, size_t i, struct bridge_info *out)
 {
     static const char *const names[] = {
         [BR_STOPPED] = "stopped",       [BR_WAITING] = "waiting",    [BR_RESOLVING] = "resolving",
-        [BR_CONNECTING] = "connecting", [BR_CONNACK] = "connecting", [BR_UP] = "connected",
+        [BR_CONNECTING] = "connecting", [BR_CONNACK] = "connecting", [BR_TLS] = "connecting",
+        [BR_UP] = "connected",
     };
     const struct bridge *br = b->bridges->v[i];
     struct session *s = session_find((struct broker *)b, br->local_id, strlen(br->local_id));

@@ -11,6 +11,7 @@ enum bridge_state {
     BR_WAITING,     /* restart delay running */
     BR_RESOLVING,   /* DNS on the worker thread */
     BR_CONNECTING,  /* TCP connect in progress */
+    BR_TLS,         /* TLS handshake in progress */
     BR_CONNACK,     /* CONNECT sent, awaiting CONNACK */
     BR_UP,          /* CONNACK accepted */
 };
@@ -45,6 +46,8 @@ struct bridge {
     struct bridge_resolve *job;
     plat_sock *sock; /* during the TCP connect */
     struct conn *conn;
+    struct tls_ctx *tls; /* client TLS context; NULL = plain TCP */
+    const char *host;    /* host name of the current attempt (borrowed from cfg) */
     size_t addr_idx;
     char addr_text[300];
     uint64_t next_ms, phase_ms, last_ping_ms, last_activity_ms;

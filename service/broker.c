@@ -150,7 +150,9 @@ int broker_start(struct broker *b, plat_loop *loop)
     plat_timer_start(b->expiry_timer, 1000, 1000);
     sys_tree_start(b);
     log_topic_start(b);
-    bridge_start_all(b);
+    rc = bridge_start_all(b);
+    if (rc < 0)
+        return rc;
     log_notice("midge %s running", MIDGE_VERSION);
     return 0;
 }

@@ -122,6 +122,11 @@ static void mark_flush(struct conn *c)
         link_push(&c->b->flush, &c->flush_link);
 }
 
+void conn_flush_soon(struct conn *c)
+{
+    mark_flush(c);
+}
+
 int conn_send(struct conn *c, const struct mqtt_packet *p)
 {
     if (c->state == CONN_CLOSING && p->type != MQTT_PKT_CONNACK)

@@ -459,7 +459,7 @@ static const struct err_case err_cases[] = {
     {"auth_opt_db x", "test.conf:1: 'auth_opt_db' is not supported yet by midge"},
     {"auth_plugin x.so", "test.conf:1: 'auth_plugin' is not supported yet by midge"},
     {"maximum_qos 1", "test.conf:1: 'maximum_qos' is not supported yet by midge"},
-    {"bridge_cafile ca.pem", "test.conf:1: 'bridge_cafile' is not supported yet by midge"},
+    {"bridge_alpn mqtt", "test.conf:1: 'bridge_alpn' is not supported yet by midge"},
     {"max_keepalive 65536",
      "test.conf:1: 'max_keepalive' must be an integer from 0 to 65535, not '65536'"},
     {"max_keepalive -1", "'max_keepalive' must be an integer from 0 to 65535, not '-1'"},
@@ -606,7 +606,7 @@ static void test_schema(void)
         if (o->type == CFG_T_ENUM)
             ASSERT_TRUE(o->enum_values && o->enum_values[0]);
     }
-    ASSERT_EQ_INT(supported, 74);
+    ASSERT_EQ_INT(supported, 82);
     ASSERT_EQ_INT(ignored, 7);
     ASSERT_TRUE(cfg_schema_find("listen", 6) == NULL);
     ASSERT_TRUE(cfg_schema_find("listenerx", 9) == NULL);

@@ -67,6 +67,8 @@ static void test_values(void)
                        "try_private false\nnotifications false\nnotification_topic n/t\n"
                        "notifications_local_only true\nbridge_protocol_version mqttv31\n"
                        "bridge_attempt_unsubscribe false\nbridge_outgoing_retain false\n"
+                       "bridge_cafile ca.pem\nbridge_certfile c.pem\nbridge_keyfile k.pem\n"
+                       "bridge_insecure true\nbridge_tls_version tlsv1.3\n"
                        "connection second\naddress h\ntopic t\nrestart_timeout 2 40\n"
                        "clientid old\n";
     int rc = parse(text, &c, msg, sizeof msg);
@@ -110,6 +112,12 @@ static void test_values(void)
     ASSERT_EQ_STR(b->notification_topic, "n/t");
     ASSERT_EQ_INT(b->protocol_version, 3);
     ASSERT_TRUE(!b->attempt_unsubscribe && !b->outgoing_retain);
+    ASSERT_EQ_STR(b->cafile, "ca.pem");
+    ASSERT_EQ_STR(b->certfile, "c.pem");
+    ASSERT_EQ_STR(b->keyfile, "k.pem");
+    ASSERT_TRUE(b->insecure);
+    ASSERT_EQ_INT(b->tls_version, 13);
+    ASSERT_EQ_INT(c.bridges[1].tls_version, 12);
     ASSERT_EQ_INT(c.bridges[1].restart_base_s, 2);
     ASSERT_EQ_INT(c.bridges[1].restart_cap_s, 40);
     ASSERT_EQ_STR(c.bridges[1].remote_clientid, "old");
@@ -153,6 +161,15 @@ static const struct {
     {"connection a\naddress h\ntopic t\nrestart_timeout 1 2 3", "must be SECONDS or BASE CAP"},
     {"connection a\naddress h\ntopic t\nstart_type manual", "'start_type' must be one of"},
     {"connection a\naddress h\ntopic t\nbridge_fancy 1", "unknown configuration keyword"},
+    {"connection a\naddress h\ntopic t\nbridge_identity i",
+     "b.conf:1: bridge 'a': 'bridge_identity' and 'bridge_psk' must be given together"},
+    {"connection a\naddress h\ntopic t\nbridge_identity i\nbridge_psk 12\nbridge_cafile c",
+     "cannot be combined with certificate options"},
+    {"connection a\naddress h\ntopic t\nbridge_identity i\nbridge_psk 12x4",
+     "'bridge_psk' must be an even number of hexadecimal digits"},
+    {"connection a\naddress h\ntopic t\nbridge_cafile c\nbridge_certfile x",
+     "'bridge_certfile' and 'bridge_keyfile' must be given together"},
+    {"connection a\naddress h\ntopic t\nbridge_tls_version tlsv1.0", "'bridge_tls_version' must"},
     {"connection a\naddress h\ntopic t\nlocal_clientid l\nconnection b\naddress h\ntopic t\n"
      "local_clientid l",
      "b.conf:5: bridge 'b' uses the local_clientid of bridge 'a'"},
