@@ -126,6 +126,11 @@ static void connack_accepted(struct bridge *br, struct conn *c)
     c->keepalive = br->cfg->keepalive_interval;
     conn_keepalive_arm(c);
     struct session *s = bridge__session(br);
+    if (s->conn) {
+        /* A client took the bridge's local client id: the bridge takes it back. */
+        conn_close(s->conn, "session taken over by a bridge");
+        s = bridge__session(br);
+    }
     session_attach(s, c);
     br->state = BR_UP;
     br->connects++;

@@ -193,6 +193,23 @@ def test_visibility_sys_and_ctl():
             assert br[0]["address"] == "127.0.0.1:%d" % remote.port, br
 
 
+def test_local_client_id_clash():
+    # A client that takes the bridge's local session id is pushed out on the next
+    # reconnect, and the broker keeps running.
+    with Broker() as remote:
+        conf = bridge_conf("b5", remote, ["k/# out 1"], ["local_clientid bridge-local"])
+        with Broker(conf=conf) as local:
+            connected(local, remote, "b5")
+            intruder = local.client("bridge-local", clean=False)
+            assert intruder.is_closed(timeout=10)
+            connected(local, remote, "b5")
+            rsub = remote.client()
+            rsub.subscribe("k/#", 1)
+            local.client().publish("k/1", b"z", 1)
+            rsub.expect_publish("k/1", b"z")
+            local.assert_alive()
+
+
 def test_bad_config_is_refused():
     # midge -t and the start both name file:line.
     for args in (["-t"], []):
