@@ -35,8 +35,13 @@ struct session *bridge__session(struct bridge *br)
     struct broker *b = br->b;
     size_t len = strlen(br->local_id);
     struct session *s = session_find(b, br->local_id, len);
-    if (!s)
+    if (!s) {
         s = session_new(b, br->local_id, len, true);
+        /* Offline from the start: filed like a detached session, so that expiry and
+         * shutdown treat it as every other offline session. */
+        s->offline_since_ms = (int64_t)plat_time_mono_ms();
+        link_push(&b->offline, &s->expiry_link);
+    }
     /* The local side always keeps its session: QoS 1/2 messages for a bridge that is
      * down wait in it (within max_queued_messages) until the remote is back. */
     s->persistent = true;
