@@ -138,9 +138,9 @@ static void resolve_done(struct bridge *br)
         return;
     }
     if (j->rc < 0) {
-        char why[400];
-        snprintf(why, sizeof why, "cannot resolve %.200s: %.180s", br->addr_text,
-                 j->d.msg[0] ? j->d.msg : err_str(j->rc));
+        char why[700];
+        snprintf(why, sizeof why, "%.200s:%d: cannot resolve %.200s: %.180s", br->cfg->src_file,
+                 br->cfg->src_line, br->addr_text, j->d.msg[0] ? j->d.msg : err_str(j->rc));
         free(j);
         bridge__schedule_retry(br, why);
         return;

@@ -20,6 +20,11 @@ void bridge_stop_all(struct broker *b);
 /* Free the bridges after their connections were reaped; joins pending resolver threads. */
 void bridge_cleanup_all(struct broker *b);
 
+/* Check the bridges of c before start (c borrowed): their TLS files load and, when
+ * resolve (for `midge -t`; BLOCKS on DNS), every address resolves. Returns 0 or
+ * ERR_CONFIG with *d naming the bridge block's file:line. */
+int bridge_config_check(const struct cfg *c, bool resolve, struct err_detail *d);
+
 /* Handle one packet from the remote on bridge connection c (h, body borrowed). Returns
  * 0 or an error after which c has been closed. */
 int bridge_dispatch(struct conn *c, const struct mqtt_header *h, const uint8_t *body);

@@ -220,6 +220,17 @@ def test_bad_config_is_refused():
         rc, text, conf = run_broker_once(["connection a", "address h", "topic \"\" in 0 a/"],
                                          args=args)
         assert rc != 0 and "broker.conf:3: bridge topic pattern" in text, text
+        rc, text, conf = run_broker_once(["connection a", "address h", "topic t",
+                                          "bridge_cafile /nonexistent/ca.pem"], args=args)
+        assert rc != 0 and "broker.conf:1: bridge 'a': cannot load bridge_cafile" in text, text
+    # midge -t also resolves the remote host names (the running broker retries instead).
+    rc, text, conf = run_broker_once(["connection a", "address no-such-host.invalid:1883",
+                                      "topic t"], args=["-t"], timeout=40)
+    assert rc == 1 and "broker.conf:1: bridge 'a': cannot resolve remote host " \
+        "'no-such-host.invalid'" in text, text
+    rc, text, conf = run_broker_once(["connection a", "address localhost:1883", "topic t"],
+                                     args=["-t"])
+    assert rc == 0, text
 
 
 if __name__ == "__main__":
