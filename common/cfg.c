@@ -116,5 +116,6 @@ void cfg_bridge_cleanup(struct cfg_bridge *br)
     free(br->keyfile);
     free(br->identity);
     free(br->psk);
+    free(br->bind_address);
     memset(br, 0, sizeof *br);
 }

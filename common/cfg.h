@@ -100,6 +100,7 @@ struct cfg_bridge {
     char *identity, *psk; /* TLS-PSK identity and hex key */
     bool insecure;        /* skip the host name check of the remote's certificate */
     int tls_version;      /* minimum: 12 (default), 13 or 11 */
+    char *bind_address;   /* local address of the outgoing socket; NULL = any */
 };
 
 /* The whole configuration. Strings are owned by the struct (cfg_cleanup frees them). */

@@ -88,7 +88,15 @@ static struct bridge *bridge_new(struct broker *b, const struct cfg_bridge *cfg)
 static void resolve_fn(void *ud)
 {
     struct bridge_resolve *j = ud;
-    j->rc = plat_net_resolve(j->host, j->port, PLAT_AF_ANY, false, j->addrs, 4, &j->d);
+    enum plat_family fam = PLAT_AF_ANY;
+    if (j->bind[0]) {
+        /* The remote must be reached in the family of the local address. */
+        j->rc = plat_net_resolve(j->bind, 0, PLAT_AF_ANY, true, &j->bind_addr, 1, &j->d);
+        if (j->rc < 0)
+            return;
+        fam = plat_addr_family(&j->bind_addr);
+    }
+    j->rc = plat_net_resolve(j->host, j->port, fam, false, j->addrs, 4, &j->d);
 }
 
 static void start_attempt(struct bridge *br)
@@ -97,6 +105,8 @@ static void start_attempt(struct bridge *br)
     struct bridge_resolve *j = xcalloc(1, sizeof *j);
     snprintf(j->host, sizeof j->host, "%s", a->host);
     j->port = a->port;
+    if (br->cfg->bind_address)
+        snprintf(j->bind, sizeof j->bind, "%s", br->cfg->bind_address);
     snprintf(br->addr_text, sizeof br->addr_text, "%s:%u", a->host, a->port);
     br->host = a->host;
     struct err_detail d = {{0}, {0}, 0};
@@ -112,13 +122,14 @@ static void start_attempt(struct bridge *br)
 
 static void on_sock(plat_sock *s, unsigned events, void *ud);
 
-static void start_connect(struct bridge *br, const struct plat_addr *a)
+static void start_connect(struct bridge *br, const struct plat_addr *a,
+                          const struct plat_addr *bind)
 {
     struct err_detail d = {{0}, {0}, 0};
     char t[80];
     log_info("bridge=%s connecting to %s (%s)", br->cfg->name, br->addr_text,
              plat_addr_format(a, t, sizeof t));
-    if (plat_sock_connect(br->b->loop, a, &br->sock, &d) < 0) {
+    if (plat_sock_connect_from(br->b->loop, a, bind, &br->sock, &d) < 0) {
         bridge__schedule_retry(br, d.msg[0] ? d.msg : "connect failed");
         return;
     }
@@ -145,9 +156,10 @@ static void resolve_done(struct bridge *br)
         bridge__schedule_retry(br, why);
         return;
     }
-    struct plat_addr a = j->addrs[0];
+    struct plat_addr a = j->addrs[0], bind = j->bind_addr;
+    bool has_bind = j->bind[0] != '\0';
     free(j);
-    start_connect(br, &a);
+    start_connect(br, &a, has_bind ? &bind : NULL);
 }
 
 static void on_sock(plat_sock *s, unsigned events, void *ud)

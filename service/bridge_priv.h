@@ -23,6 +23,8 @@ struct bridge_resolve {
     int rc; /* number of addresses or an error */
     struct plat_addr addrs[4];
     struct err_detail d;
+    char bind[256]; /* bridge_bind_address, "" = none */
+    struct plat_addr bind_addr;
 };
 
 /* The remote and local filters of one configured topic. */

@@ -210,6 +210,14 @@ def test_local_client_id_clash():
             local.assert_alive()
 
 
+def test_bind_address():
+    with Broker() as remote:
+        conf = bridge_conf("b6", remote, ["z/# out 1"], ["bridge_bind_address 127.0.0.2"])
+        with Broker(conf=conf) as local:
+            connected(local, remote, "b6")
+            assert "client=b6 addr=127.0.0.2:" in remote.log_text(), remote.log_tail()
+
+
 def test_bad_config_is_refused():
     # midge -t and the start both name file:line.
     for args in (["-t"], []):

@@ -69,6 +69,7 @@ static void test_values(void)
                        "bridge_attempt_unsubscribe false\nbridge_outgoing_retain false\n"
                        "bridge_cafile ca.pem\nbridge_certfile c.pem\nbridge_keyfile k.pem\n"
                        "bridge_insecure true\nbridge_tls_version tlsv1.3\n"
+                       "bridge_bind_address 127.0.0.2\n"
                        "connection second\naddress h\ntopic t\nrestart_timeout 2 40\n"
                        "clientid old\n";
     int rc = parse(text, &c, msg, sizeof msg);
@@ -116,6 +117,7 @@ static void test_values(void)
     ASSERT_EQ_STR(b->certfile, "c.pem");
     ASSERT_EQ_STR(b->keyfile, "k.pem");
     ASSERT_TRUE(b->insecure);
+    ASSERT_EQ_STR(b->bind_address, "127.0.0.2");
     ASSERT_EQ_INT(b->tls_version, 13);
     ASSERT_EQ_INT(c.bridges[1].tls_version, 12);
     ASSERT_EQ_INT(c.bridges[1].restart_base_s, 2);
