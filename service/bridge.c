@@ -85,7 +85,7 @@ static struct bridge *bridge_new(struct broker *b, const struct cfg_bridge *cfg)
 }
 
 /* Start a DNS lookup of the current address on a worker thread. */
-static void resolve_fn(void *ud)
+void bridge__resolve_fn(void *ud)
 {
     struct bridge_resolve *j = ud;
     enum plat_family fam = PLAT_AF_ANY;
@@ -111,7 +111,7 @@ static void start_attempt(struct bridge *br)
     br->host = a->host;
     struct err_detail d = {{0}, {0}, 0};
     br->phase_ms = plat_time_mono_ms();
-    if (plat_thread_start(resolve_fn, j, &br->thread, &d) < 0) {
+    if (plat_thread_start(bridge__resolve_fn, j, &br->thread, &d) < 0) {
         free(j);
         bridge__schedule_retry(br, "cannot start the resolver thread");
         return;
@@ -301,6 +301,7 @@ static void on_tick(plat_timer *t, void *ud)
             conn_send(br->conn, &p);
             br->last_ping_ms = now;
         }
+        bridge__probe_tick(br, now);
         break;
     default:
         break; /* CONNACK waits are bounded by the connection's CONNECT timeout */
@@ -348,6 +349,7 @@ void bridge_stop_all(struct broker *b)
             conn_close(br->conn, "broker shutting down");
         plat_sock_close(br->sock);
         br->sock = NULL;
+        bridge__probe_stop(br);
     }
 }
 

@@ -55,6 +55,11 @@ struct bridge {
     uint64_t next_ms, phase_ms, last_ping_ms, last_activity_ms;
     uint32_t backoff_s;
     bool private_on; /* try_private used for the next CONNECT */
+    /* Failback probe of the primary address (bridge_probe.c). */
+    plat_thread *probe_thread;
+    struct bridge_resolve *probe_job;
+    plat_sock *probe_sock;
+    uint64_t probe_ms;
     bool stopping;
     uint64_t msgs_out, msgs_in, connects;
     char sys_last[BRIDGE_SYS_VALUES][BRIDGE_SYS_LEN]; /* last $SYS payloads */
@@ -64,6 +69,14 @@ struct bridge_set {
     struct bridge **v;
     size_t n;
 };
+
+/* Worker-thread body of a DNS lookup (a struct bridge_resolve *). */
+void bridge__resolve_fn(void *ud);
+/* While up on a backup address (round_robin false): probe the primary now and then and
+ * switch back once it accepts connections. Called from the bridge's timer. */
+void bridge__probe_tick(struct bridge *br, uint64_t now);
+/* Stop a running probe (joins its resolver thread). */
+void bridge__probe_stop(struct bridge *br);
 
 /* Build and queue the CONNECT for br on c (bridge_proto.c). */
 void bridge__send_connect(struct bridge *br, struct conn *c);

@@ -210,6 +210,27 @@ def test_local_client_id_clash():
             local.assert_alive()
 
 
+def test_failover_and_back_to_primary():
+    # Without round_robin the first address is the primary: the bridge uses the backup
+    # while the primary is down and returns to the primary once it is reachable again.
+    with Broker() as primary, Broker() as backup:
+        primary.stop()
+        conf = ["connection fo", "addresses 127.0.0.1:%d 127.0.0.1:%d" % (primary.port,
+                                                                         backup.port),
+                "remote_clientid fo", "restart_timeout 1", "topic f/# out 1"]
+        with Broker(conf=conf) as local:
+            connected(local, backup, "fo")
+            primary.start()
+            wait_until(lambda: "client=fo addr=" in primary.log_text(), timeout=30,
+                       what="the bridge back on the primary")
+            connected(local, primary, "fo")
+            psub = primary.client()
+            psub.subscribe("f/#", 1)
+            local.client().publish("f/1", b"p", 1)
+            psub.expect_publish("f/1", b"p")
+            assert "switching back" in local.log_text()
+
+
 def test_bind_address():
     with Broker() as remote:
         conf = bridge_conf("b6", remote, ["z/# out 1"], ["bridge_bind_address 127.0.0.2"])
