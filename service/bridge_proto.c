@@ -240,6 +240,10 @@ int bridge_dispatch(struct conn *c, const struct mqtt_header *h, const uint8_t *
     }
     if (br->state == BR_CONNACK)
         return on_connack(br, c, &p);
+    if (br->state != BR_UP) {
+        conn_close(c, "remote sent a packet before the CONNECT"); /* e.g. right after TLS */
+        return ERR_PROTOCOL;
+    }
     switch (p.type) {
     case MQTT_PKT_PUBLISH:
         return on_publish(br, c, &p.u.publish);
