@@ -39,6 +39,16 @@ static uint8_t *reserve(struct buf *b, size_t n, int try)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < want)
         cap *= 2;
+    if (b->off == 0) {
+        /* Nothing consumed: realloc may extend in place, or move a large (mmap'ed) block
+         * by remapping its pages, where malloc + memcpy would copy and fault every byte. */
+        uint8_t *q = try ? xtryrealloc(b->data, cap) : xrealloc(b->data, cap);
+        if (!q)
+            return NULL;
+        b->data = q;
+        b->cap = cap;
+        return b->data + b->len;
+    }
     uint8_t *p = try ? xtrymalloc(cap) : xmalloc(cap);
     if (!p)
         return NULL;

@@ -46,14 +46,22 @@ void cfg_init(struct cfg *c)
     c->persistence_file = xstrdup("midge.db"); /* mosquitto: mosquitto.db */
 }
 
+void cfg_listener_cleanup(struct cfg_listener *li)
+{
+    free(li->bind_address);
+    free(li->mount_point);
+    free(li->src_file);
+    free(li->password_file);
+    free(li->acl_file);
+    free(li->auto_id_prefix);
+    cfg_tls_cleanup(&li->tls);
+    memset(li, 0, sizeof *li);
+}
+
 void cfg_cleanup(struct cfg *c)
 {
-    for (size_t i = 0; i < c->n_listeners; i++) {
-        free(c->listeners[i].bind_address);
-        free(c->listeners[i].mount_point);
-        free(c->listeners[i].src_file);
-        cfg_tls_cleanup(&c->listeners[i].tls);
-    }
+    for (size_t i = 0; i < c->n_listeners; i++)
+        cfg_listener_cleanup(&c->listeners[i]);
     free(c->listeners);
     for (size_t i = 0; i < c->n_bridges; i++)
         cfg_bridge_cleanup(&c->bridges[i]);
@@ -63,6 +71,7 @@ void cfg_cleanup(struct cfg *c)
     free(c->warnings);
     free(c->auto_id_prefix);
     free(c->password_file);
+    free(c->acl_file);
     free(c->persistence_file);
     free(c->persistence_location);
     free(c->psk_file);

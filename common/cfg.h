@@ -49,6 +49,13 @@ struct cfg_listener {
     char *src_file;      /* where the block started, for messages */
     int src_line;
     struct cfg_tls tls;
+    bool use_username_as_clientid; /* client id := username (none: not authorised) */
+    /* Security options of this listener, used only with per_listener_settings true. */
+    char *password_file;            /* NULL = no password checks */
+    char *acl_file;                 /* NULL = every topic allowed */
+    char *auto_id_prefix;           /* NULL = "auto-" */
+    int allow_anonymous;            /* -1 = not set (false: a listener is configured) */
+    int allow_zero_length_clientid; /* -1 = not set (true) */
 };
 
 /* Direction bits of a bridge topic. */
@@ -112,12 +119,14 @@ struct cfg {
     struct cfg_bridge *bridges; /* `connection` blocks, in file order */
     size_t n_bridges;
 
-    /* security (per-listener variants come with per_listener_settings) */
-    int allow_anonymous; /* -1 = not set (default depends on local_only), 0, 1 */
-    bool allow_zero_length_clientid;
+    /* security (with per_listener_settings the listener's fields are used instead) */
+    bool per_listener_settings;
+    int allow_anonymous;            /* -1 = not set (default depends on local_only), 0, 1 */
+    int allow_zero_length_clientid; /* 0 or 1 (int like the listener's field) */
     char *auto_id_prefix;
     char *password_file; /* NULL = no password checks */
-    char *psk_file;      /* TLS-PSK identities and keys; NULL = none */
+    char *acl_file;      /* NULL = every topic allowed */
+    char *psk_file;      /* TLS-PSK identities and keys; NULL = none (always global) */
 
     /* limits and delivery */
     uint32_t max_inflight_messages; /* 0 = unlimited */
@@ -164,6 +173,8 @@ struct cfg {
  * default strings (auto_id_prefix "auto-", user "mosquitto") are malloc'ed and owned by
  * *c like every other string, so a later cfg_cleanup must follow. */
 void cfg_init(struct cfg *c);
+/* Free the strings of one listener block and reset it to zeros; safe twice. */
+void cfg_listener_cleanup(struct cfg_listener *li);
 /* Free everything *c owns and leave it as after cfg_init except that the string fields
  * are NULL (so that nothing is left allocated); safe to call twice. */
 void cfg_cleanup(struct cfg *c);

@@ -114,6 +114,8 @@ void cfg_parse__listener_defaults(struct cfg_listener *li)
     memset(li, 0, sizeof *li);
     li->max_connections = -1;
     li->tls.tls_version = 12;
+    li->allow_anonymous = -1;
+    li->allow_zero_length_clientid = -1;
 }
 
 struct cfg_listener *cfg_parse__listener_target(const struct cfgp_line *l)
@@ -151,7 +153,8 @@ static void store_int(void *p, unsigned size, int64_t v)
     memcpy(p, src, size);
 }
 
-static int apply_bool(const struct cfgp_line *l, void *p)
+/* The line's value as a boolean (true/false/1/0), or an error naming the keyword. */
+static int parse_bool(const struct cfgp_line *l, bool *out)
 {
     static const struct {
         const char *text;
@@ -159,10 +162,7 @@ static int apply_bool(const struct cfgp_line *l, void *p)
     } words[] = {{"true", true}, {"false", false}, {"1", true}, {"0", false}};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         if (strlen(words[i].text) == l->val_len && memcmp(words[i].text, l->val, l->val_len) == 0) {
-            if (l->o->field_size == sizeof(bool))
-                memcpy(p, &words[i].v, sizeof(bool));
-            else
-                store_int(p, l->o->field_size, words[i].v);
+            *out = words[i].v;
             return 0;
         }
     }
@@ -170,6 +170,19 @@ static int apply_bool(const struct cfgp_line *l, void *p)
     return cfg_parse__error(l, "'%s' must be true, false, 1 or 0, not '%s'",
                             cfg_parse__quote(l->key, l->key_len, k, sizeof k),
                             cfg_parse__quote(l->val, l->val_len, q, sizeof q));
+}
+
+static int apply_bool(const struct cfgp_line *l, void *p)
+{
+    bool v = false;
+    int rc = parse_bool(l, &v);
+    if (rc < 0)
+        return rc;
+    if (l->o->field_size == sizeof(bool))
+        memcpy(p, &v, sizeof(bool));
+    else
+        store_int(p, l->o->field_size, v);
+    return 0;
 }
 
 static int apply_int(const struct cfgp_line *l, void *p)
@@ -187,7 +200,9 @@ static int apply_int(const struct cfgp_line *l, void *p)
 static int apply_string(const struct cfgp_line *l, void *p)
 {
     char **slot = p, *v = NULL, k[80];
-    bool *seen = l->o->scope == CFG_SCOPE_GLOBAL ? &l->x->seen[l->o - l->x->rows] : NULL;
+    bool global =
+        l->o->scope == CFG_SCOPE_GLOBAL && !(l->o->per_listener && l->x->c->per_listener_settings);
+    bool *seen = global ? &l->x->seen[l->o - l->x->rows] : NULL;
     if (seen ? *seen : *slot != NULL)
         return cfg_parse__error(l, "duplicate '%s' value",
                                 cfg_parse__quote(l->key, l->key_len, k, sizeof k));
@@ -249,6 +264,20 @@ static const value_fn generic[] = {
     [CFG_T_PATH] = apply_string, [CFG_T_DURATION] = apply_duration, [CFG_T_ENUM] = apply_enum,
 };
 
+/* `per_listener_settings BOOL`: as in mosquitto, turning it on after a security option
+ * that it would make per listener is an error (that option's scope would be unclear). */
+static int apply_per_listener(const struct cfgp_line *l)
+{
+    struct cfgp_ctx *x = l->x;
+    int rc = parse_bool(l, &x->c->per_listener_settings);
+    if (rc == 0 && x->c->per_listener_settings && x->sec_note)
+        return cfg_parse__error(l,
+                                "'per_listener_settings true' must come before every "
+                                "security option it makes per listener; %s comes first",
+                                x->sec_note);
+    return rc;
+}
+
 typedef int (*special_fn)(const struct cfgp_line *l);
 
 static const special_fn specials[CFG_SP_COUNT_] = {
@@ -259,11 +288,24 @@ static const special_fn specials[CFG_SP_COUNT_] = {
     [CFG_SP_LOG_DEST] = cfg_parse__log_dest,
     [CFG_SP_LOG_TYPE] = cfg_parse__log_type,
     [CFG_SP_INCLUDE_DIR] = cfg_parse__include_dir,
+    [CFG_SP_PER_LISTENER] = apply_per_listener,
     [CFG_SP_CONNECTION] = cfg_parse__connection,
     [CFG_SP_ADDRESS] = cfg_parse__address,
     [CFG_SP_TOPIC] = cfg_parse__topic,
     [CFG_SP_RESTART_TIMEOUT] = cfg_parse__restart_timeout,
 };
+
+/* Remember the first security option that per_listener_settings would make per
+ * listener, for the error when per_listener_settings follows it. */
+static void note_security_line(const struct cfgp_line *l)
+{
+    if (!l->o->per_listener || l->x->sec_note)
+        return;
+    char k[80], note[700];
+    snprintf(note, sizeof note, "'%s' at %.500s:%d",
+             cfg_parse__quote(l->key, l->key_len, k, sizeof k), l->f->name, l->f->line);
+    l->x->sec_note = xstrdup(note);
+}
 
 /* Apply a supported row through its special or generic handler. */
 static int apply_supported(const struct cfgp_line *l)
@@ -279,6 +321,9 @@ static int apply_supported(const struct cfgp_line *l)
         return cfg_parse__error(l, "'%s' needs a value",
                                 cfg_parse__quote(l->key, l->key_len, k, sizeof k));
     }
+    note_security_line(l);
+    if (o->per_listener && l->x->c->per_listener_settings)
+        return generic[o->type](l, (char *)cfg_parse__listener_target(l) + o->listener_field);
     char *base =
         o->scope == CFG_SCOPE_LISTENER ? (char *)cfg_parse__listener_target(l) : (char *)l->x->c;
     if (o->scope == CFG_SCOPE_BRIDGE) {
@@ -378,11 +423,9 @@ static int parse_main(const char *name, const char *text, size_t len, const stru
         rc = cfg_parse__bridges_finish(&x);
     if (rc == 0)
         rc = cfg_tls_validate(out, x.d);
-    free(x.deflt.bind_address);
-    free(x.deflt.mount_point);
-    free(x.deflt.src_file);
-    cfg_tls_cleanup(&x.deflt.tls);
+    cfg_listener_cleanup(&x.deflt);
     free(x.deflt_note);
+    free(x.sec_note);
     free(x.seen);
     return rc;
 }

@@ -39,6 +39,7 @@ struct cfgp_ctx {
     char *deflt_note;          /* "file:line: 'key'" of the first other line that set it */
     bool any_listener;         /* listener, port or bind_address seen: not local-only */
     bool log_dest_set, log_type_set, log_file_seen;
+    char *sec_note;    /* "file:line: 'key'" of the first per-listener-capable security line */
     size_t bridge_cur; /* 1 + index of the current `connection` block; 0 = none */
 };
 

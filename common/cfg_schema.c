@@ -160,6 +160,7 @@ enum opt_id {
 #define IGN(ty)                                                                            \
     .group = CFG_GROUP_OBSOLETE, .scope = G, .type = CFG_T_##ty, .status = CFG_ST_IGNORED, \
     .field = SIZE_MAX
+#define PL(m) .per_listener = true, .listener_field = offsetof(struct cfg_listener, m)
 #define ALIAS(canon) .alias_of = canon, .doc = "Deprecated alias of `" canon "`."
 #define RANGE(lo, hi) .min = (lo), .max = (hi)
 #define U16 RANGE(0, 65535)
@@ -211,7 +212,9 @@ static const struct cfg_option rows[O_COUNT_] = {
                 "(docs/control-protocol.md); `none` turns it off. Default: "
                 "`/run/midge/control.sock` for root and system users, else "
                 "`$XDG_RUNTIME_DIR/midge/control.sock`. The directory must belong to the "
-                "broker's user; it is made mode 0750 and the socket 0660."},
+                "broker's user; it is made mode 0750 and the socket 0660. Windows: a named "
+                "pipe `\\\\.\\pipe\\NAME`, default `\\\\.\\pipe\\midge-control` "
+                "(docs/windows.md)."},
     [O_control_group] =
         {.name = "control_group",
          SUP(GENERAL, G, STRING),
@@ -219,7 +222,8 @@ static const struct cfg_option rows[O_COUNT_] = {
          .arg_text = "NAME",
          .doc = "The group that owns the control socket and whose members may use it, "
                 "besides root and the broker's own user. Default: the broker's primary "
-                "group."},
+                "group (Windows: a local group admitted besides SYSTEM and Administrators; "
+                "default none)."},
     [O_sys_interval] = {.name = "sys_interval",
                         SUP(GENERAL, G, INT),
                         GF(sys_interval),
@@ -401,10 +405,14 @@ static const struct cfg_option rows[O_COUNT_] = {
                          .enum_codes = c_socket_domain,
                          .doc =
                              "Restricts the listener to IPv4 or IPv6; without it both are used."},
-    [O_use_username_as_clientid] = {.name = "use_username_as_clientid",
-                                    NY(LISTENER, L, BOOL),
-                                    .default_text = "false",
-                                    .doc = "Replaces each client's id by its username."},
+    [O_use_username_as_clientid] =
+        {.name = "use_username_as_clientid",
+         SUP(LISTENER, L, BOOL),
+         LF(use_username_as_clientid),
+         .default_text = "false",
+         .doc = "Replaces each client's id by its username after authentication, so a "
+                "user can hold only one session; a client without a username is refused "
+                "with CONNACK 5 (not authorised)."},
     [O_protocol] = {.name = "protocol",
                     NY(LISTENER, L, ENUM),
                     .enum_values = v_protocol,
@@ -512,51 +520,72 @@ static const struct cfg_option rows[O_COUNT_] = {
     /* Security */
     [O_per_listener_settings] =
         {.name = "per_listener_settings",
-         NY(SECURITY, G, BOOL),
-         .reloadable = true,
+         SPC(SECURITY, G, PER_LISTENER),
          .default_text = "false",
-         .doc = "Makes authentication and access-control options apply per listener."},
+         .arg_text = "true|false",
+         .doc = "When true, `password_file`, `acl_file`, `allow_anonymous`, "
+                "`allow_zero_length_clientid` and `auto_id_prefix` apply to the listener "
+                "block they appear in (before any `listener`: to the default listener) "
+                "instead of to the whole broker. Must come before all of those options. "
+                "Changing it needs a restart."},
     [O_allow_anonymous] =
         {.name = "allow_anonymous",
          SUP(SECURITY, G, BOOL),
          GF(allow_anonymous),
+         PL(allow_anonymous),
          .reloadable = true,
          .default_text = "false (true in local-only mode)",
          .doc = "Whether clients may connect without a username. Unset, it is true only "
-                "in local-only mode (no listener configured)."},
+                "in local-only mode (no listener configured). Per listener with "
+                "`per_listener_settings`. A reload that turns it off disconnects the "
+                "anonymous clients."},
     [O_password_file] =
         {.name = "password_file",
          SUP(SECURITY, G, PATH),
          GF(password_file),
+         PL(password_file),
          .reloadable = true,
          .doc = "File of usernames and password hashes (mosquitto_passwd or midge-passwd "
                 "format) that clients with a username are checked against. A reload "
-                "rereads it; an unreadable file keeps the previous users."},
+                "rereads it and disconnects clients whose entry went away or changed; an "
+                "unreadable file keeps the previous users. Per listener with "
+                "`per_listener_settings`."},
     [O_acl_file] = {.name = "acl_file",
-                    NY(SECURITY, G, PATH),
+                    SUP(SECURITY, G, PATH),
+                    GF(acl_file),
+                    PL(acl_file),
                     .reloadable = true,
-                    .doc = "Access-control file that says which topics each user may use."},
+                    .doc =
+                        "Access-control file (mosquitto format: `user`, `topic`, `pattern` lines; "
+                        "see docs/security.md) that says which topics each client may read and "
+                        "write; without it every topic is allowed. A file with any error is "
+                        "refused with file:line: at start-up the broker does not start, on reload "
+                        "the previous rules stay. Per listener with `per_listener_settings`."},
     [O_psk_file] = {.name = "psk_file",
                     SUP(SECURITY, G, PATH),
                     GF(psk_file),
                     .reloadable = true,
                     .doc = "File of `identity:hexkey` lines (hex digits only, no `0x`) for the "
                            "TLS-PSK listeners. Bad lines are reported with file:line and "
-                           "skipped; a reload rereads it, an unreadable file keeps the old keys."},
+                           "skipped; a reload rereads it, an unreadable file keeps the old keys. "
+                           "Always global in midge, also with `per_listener_settings`."},
     [O_allow_zero_length_clientid] =
         {.name = "allow_zero_length_clientid",
          SUP(SECURITY, G, BOOL),
          GF(allow_zero_length_clientid),
+         PL(allow_zero_length_clientid),
          .reloadable = true,
          .default_text = "true",
          .doc = "MQTT 3.1.1 and 5 clients may send an empty client id and receive a "
-                "generated one."},
+                "generated one. Per listener with `per_listener_settings`."},
     [O_auto_id_prefix] = {.name = "auto_id_prefix",
                           SUP(SECURITY, G, STRING),
                           GF(auto_id_prefix),
+                          PL(auto_id_prefix),
                           .reloadable = true,
                           .default_text = "auto-",
-                          .doc = "Prefix of generated client ids."},
+                          .doc = "Prefix of generated client ids. Per listener with "
+                                 "`per_listener_settings`."},
     [O_clientid_prefixes] =
         {.name = "clientid_prefixes",
          NY(SECURITY, G, STRING),

@@ -50,6 +50,7 @@ enum cfg_special {
     CFG_SP_LOG_DEST,
     CFG_SP_LOG_TYPE,
     CFG_SP_INCLUDE_DIR,
+    CFG_SP_PER_LISTENER,
     CFG_SP_CONNECTION,
     CFG_SP_ADDRESS,
     CFG_SP_TOPIC,
@@ -90,6 +91,11 @@ struct cfg_option {
                                       * (NULL: the entry's index) */
     const char *arg_text;      /* argument syntax for docs ("PORT [ADDRESS]"); NULL =
                                       * derived from the type */
+    /* A security option that per_listener_settings makes per listener: its value then
+     * goes to the current listener block at listener_field (an offset in struct
+     * cfg_listener) instead of `field`. */
+    bool per_listener;
+    size_t listener_field;
 };
 
 /* The table, in documentation order; *count receives its length. Static storage. */

@@ -328,7 +328,8 @@ void plat_thread_join(plat_thread *t);
 /* The local endpoint midge-ctl and the admin app connect to (docs/control-protocol.md).
  * POSIX: a Unix stream socket in a directory of mode 0750 and a socket of mode 0660, both
  * owned by the broker's user and the admin group; peers are identified by SO_PEERCRED.
- * Windows: AF_UNIX (or a named pipe) whose ACL admits Administrators and SYSTEM only.
+ * Windows: a local named pipe whose protected DACL admits SYSTEM, Administrators, the
+ * broker's account and the control group only; peers are identified by their token.
  * Accepted connections are ordinary plat_sock streams (read, write, watch, close). */
 typedef struct plat_ctl plat_ctl;
 
@@ -340,7 +341,8 @@ struct plat_ctl_peer {
 
 /* Write the default endpoint path into out (outlen bytes, always terminated). POSIX:
  * /run/midge/control.sock for root and system users (uid < 1000), else
- * $XDG_RUNTIME_DIR/midge/control.sock. The same rule serves the broker and the tools.
+ * $XDG_RUNTIME_DIR/midge/control.sock; Windows: \\.\pipe\midge-control. The same rule
+ * serves the broker and the tools.
  * Returns 0, ERR_NOTFOUND when there is no default (no XDG_RUNTIME_DIR) or ERR_TOOBIG. */
 int plat_ctl_default_path(char *out, size_t outlen, struct err_detail *d);
 /* Create the endpoint at path on loop: make its directory if missing (and tighten the
@@ -349,7 +351,9 @@ int plat_ctl_default_path(char *out, size_t outlen, struct err_detail *d);
  * group). Refuses a directory the process does not own or that others may write
  * (ERR_PERM), a live endpoint of another process (ERR_ADDRINUSE), an unknown group
  * (ERR_NOTFOUND), a path too long for the OS (ERR_TOOBIG). *out is owned by the caller
- * (plat_ctl_close). BLOCKS briefly (file system, group lookup): call at start-up. */
+ * (plat_ctl_close). BLOCKS briefly (file system, group lookup): call at start-up.
+ * Windows: path must be \\.\pipe\NAME (else ERR_INVAL), there is no directory or stale
+ * endpoint, and group is a local group admitted besides SYSTEM and Administrators. */
 int plat_ctl_listen(plat_loop *loop, const char *path, const char *group, plat_ctl **out,
                     struct err_detail *d);
 /* Call cb(ud) on the loop thread whenever a connection is pending (level-triggered);

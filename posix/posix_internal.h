@@ -13,6 +13,7 @@
 #define MIDGE_POSIX_INTERNAL_H
 
 #include "common/platform.h"
+#include "common/timerq.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -48,23 +49,14 @@ struct plat_timer {
     plat_loop *loop;
     plat_timer_cb cb;
     void *ud;
-    uint64_t due;    /* monotonic ms of the next expiry */
-    uint64_t repeat; /* 0 = one-shot */
-    uint64_t seq;    /* start order: equal due times fire in the order they were armed */
-    size_t heap_idx; /* index in loop->heap, or POSIX_NO_SLOT */
-    /* Doubly linked list of timers that expired in the current pass. */
-    bool ready;
-    plat_timer *ready_prev, *ready_next;
+    struct timerq_node node; /* due time, repeat and place in loop->timers */
 };
 
 struct plat_loop {
     struct posix_backend *be;
 
-    /* Timers: a binary min-heap ordered by (due, seq), plus the expired list. */
-    plat_timer **heap;
-    size_t heap_len, heap_cap;
-    uint64_t timer_seq;
-    plat_timer *ready_head, *ready_tail;
+    /* Timers: min-heap by (due, seq) plus the expired list (common/timerq.h). */
+    struct timerq timers;
 
     plat_hook_cb before_sleep;
     void *before_sleep_ud;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* password_file authentication: the user set, its reload and the verification cache. */
+/* password_file authentication: each security domain's user set, its reload and the
+ * verification cache. */
 #include "service/auth.h"
 
 #include "common/mem.h"
@@ -7,6 +8,7 @@
 #include "common/pw_hash.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/sec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +23,14 @@ struct auth_cache {
     uint8_t mac[PW_HASH_MAC_LEN]; /* pw_hash_mac(key, user, password) */
 };
 
+/* The loaded password set of one security domain. */
+struct auth_users {
+    bool active;              /* a user set is loaded (password_file set and read once) */
+    struct pw_file f;         /* the last good file */
+    struct auth_cache *cache; /* one per line of f */
+};
+
 struct auth {
-    bool active;               /* a user set is loaded (password_file set and read once) */
-    struct pw_file f;          /* the last good file */
-    struct auth_cache *cache;  /* one per line of f */
     uint8_t key[AUTH_KEY_LEN]; /* random per broker start; never leaves this file */
     uint64_t slow_checks;
 };
@@ -56,7 +62,7 @@ static const struct pw_line *find_entry(const struct pw_file *f, const char *use
     return l && l->kind == PW_LINE_ENTRY ? l : NULL;
 }
 
-static void drop_set(struct auth *a)
+static void drop_set(struct auth_users *a)
 {
     pw_file_cleanup(&a->f);
     free(a->cache);
@@ -64,14 +70,12 @@ static void drop_set(struct auth *a)
     a->active = false;
 }
 
-int auth_start(struct broker *b, struct err_detail *d)
+int auth_start_domain(struct sec_domain *dom, struct err_detail *d)
 {
-    struct auth *a = xcalloc(1, sizeof *a);
-    b->auth = a;
+    struct auth_users *a = xcalloc(1, sizeof *a);
+    dom->users = a;
     pw_file_init(&a->f);
-    if (plat_random_bytes(a->key, sizeof a->key) < 0)
-        return err_set(d, ERR_IO, NULL, 0, "no random bytes for the password cache key");
-    const char *path = b->cfg.password_file;
+    const char *path = dom->password_file;
     if (!path)
         return 0;
     int rc = load_file(path, &a->f, d);
@@ -86,22 +90,45 @@ int auth_start(struct broker *b, struct err_detail *d)
     return 0;
 }
 
-/* Whether connection c (checked against the old set) must go with the new set nf. */
-static bool conn_is_stale(const struct auth *a, const struct pw_file *nf, const struct conn *c)
+int auth_start(struct broker *b, struct err_detail *d)
 {
-    if (!c->pw_checked || !c->username)
-        return false;
-    if (!nf)
-        return !c->b->allow_anonymous;
-    const struct pw_line *nl = find_entry(nf, c->username);
-    const struct pw_line *ol = a->active ? find_entry(&a->f, c->username) : NULL;
-    return !nl || !ol || strcmp(nl->secret, ol->secret) != 0;
+    struct auth *a = xcalloc(1, sizeof *a);
+    b->auth = a;
+    if (plat_random_bytes(a->key, sizeof a->key) < 0)
+        return err_set(d, ERR_IO, NULL, 0, "no random bytes for the password cache key");
+    for (size_t i = 0; i < b->n_sec; i++) {
+        int rc = auth_start_domain(&b->sec[i], d);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
-/* Close every connection whose credentials the new set nf (NULL = no file) no longer
- * vouches for. Restarts the scan after each close: a close may publish a will, which can
- * close other connections and so change the list. */
-static void close_stale(struct broker *b, const struct pw_file *nf)
+/* Whether connection c (checked against the old set a) must go with the new set nf
+ * (NULL = no password file) and dom's new settings. */
+static bool conn_is_stale(const struct sec_domain *dom, const struct auth_users *a,
+                          const struct pw_file *nf, const struct conn *c)
+{
+    const struct cfg_tls *t = &c->lst->cfg.tls;
+    if (t->use_identity_as_username || t->use_subject_as_username)
+        return false; /* the TLS handshake proved the username, not this file */
+    if (c->pw_checked && c->username) {
+        if (!nf)
+            return !dom->allow_anonymous;
+        const struct pw_line *nl = find_entry(nf, c->username);
+        const struct pw_line *ol = a->active ? find_entry(&a->f, c->username) : NULL;
+        return !nl || !ol || strcmp(nl->secret, ol->secret) != 0;
+    }
+    /* Admitted as anonymous (a username without a password file proves nothing). */
+    if (!dom->allow_anonymous)
+        return true;
+    return c->username && nf; /* a password file now exists that never checked it */
+}
+
+/* Close every connection of dom that the new set nf (NULL = no file) and dom's settings
+ * no longer admit. Restarts the scan after each close: a close may publish a will, which
+ * can close other connections and so change the list. */
+static void close_stale(struct broker *b, struct sec_domain *dom, const struct pw_file *nf)
 {
     size_t closed = 0;
     bool again = true;
@@ -109,9 +136,10 @@ static void close_stale(struct broker *b, const struct pw_file *nf)
         again = false;
         for (struct link *l = b->conns.next; l != &b->conns; l = l->next) {
             struct conn *c = link_entry(l, struct conn, all_link);
-            if (c->state == CONN_ACTIVE && conn_is_stale(b->auth, nf, c)) {
+            if (c->state == CONN_ACTIVE && !c->bridge && sec_of_listener(c->lst) == dom &&
+                conn_is_stale(dom, dom->users, nf, c)) {
                 c->pw_checked = false;
-                conn_close(c, "password entry removed or changed");
+                conn_close(c, "credentials or anonymous access no longer valid");
                 closed++;
                 again = true;
                 break;
@@ -119,13 +147,13 @@ static void close_stale(struct broker *b, const struct pw_file *nf)
         }
     }
     if (closed)
-        log_notice("reload: closed %zu connection(s) whose password entry went away or "
-                   "changed",
-                   closed);
+        log_notice("reload: %s: closed %zu connection(s) whose password entry went away or "
+                   "changed or whose anonymous access was withdrawn",
+                   dom->label, closed);
 }
 
 /* Carry the cache entries of unchanged lines from the old set into a new cache for nf. */
-static struct auth_cache *carry_cache(const struct auth *a, const struct pw_file *nf)
+static struct auth_cache *carry_cache(const struct auth_users *a, const struct pw_file *nf)
 {
     struct auth_cache *nc = xcalloc(nf->n_lines ? nf->n_lines : 1, sizeof *nc);
     if (!a->active)
@@ -139,15 +167,16 @@ static struct auth_cache *carry_cache(const struct auth *a, const struct pw_file
     return nc;
 }
 
-void auth_reload(struct broker *b)
+void auth_reload_domain(struct broker *b, struct sec_domain *dom)
 {
-    struct auth *a = b->auth;
-    const char *path = b->cfg.password_file;
+    struct auth_users *a = dom->users;
+    const char *path = dom->password_file;
     if (!path) {
+        close_stale(b, dom, NULL);
         if (a->active) {
-            close_stale(b, NULL);
             drop_set(a);
-            log_notice("reload: password_file removed; usernames are no longer checked");
+            log_notice("reload: %s: password_file removed; usernames are no longer checked",
+                       dom->label);
         }
         return;
     }
@@ -155,12 +184,14 @@ void auth_reload(struct broker *b)
     struct err_detail d = {{0}, {0}, 0};
     if (load_file(path, &nf, &d) < 0) {
         char msg[1200];
-        log_error("reload: cannot read password_file, keeping the previous users: %s",
-                  err_detail_format(&d, msg, sizeof msg));
+        log_error("reload: %s: cannot read password_file, keeping the previous users: %s",
+                  dom->label, err_detail_format(&d, msg, sizeof msg));
         pw_file_cleanup(&nf);
+        /* Still apply a withdrawn allow_anonymous against the users we keep. */
+        close_stale(b, dom, a->active ? &a->f : NULL);
         return;
     }
-    close_stale(b, &nf);
+    close_stale(b, dom, &nf);
     struct auth_cache *nc = carry_cache(a, &nf);
     drop_set(a);
     a->f = nf;
@@ -169,12 +200,19 @@ void auth_reload(struct broker *b)
     log_notice("reload: password file %s: %zu line(s), %zu bad", path, nf.n_lines, nf.n_errors);
 }
 
+void auth_reload(struct broker *b)
+{
+    for (size_t i = 0; i < b->n_sec; i++)
+        auth_reload_domain(b, &b->sec[i]);
+}
+
 /* Verify password against user's entry l, through the cache. */
-static bool verify(struct auth *a, const struct pw_line *l, const struct mqtt_connect *p)
+static bool verify(struct auth *a, struct auth_users *u, const struct pw_line *l,
+                   const struct mqtt_connect *p)
 {
     const char *pw = (const char *)p->password.p;
     size_t pwlen = p->password.len;
-    struct auth_cache *slot = &a->cache[l - a->f.lines];
+    struct auth_cache *slot = &u->cache[l - u->f.lines];
     uint8_t mac[PW_HASH_MAC_LEN];
     bool have_mac =
         pw_hash_mac(a->key, sizeof a->key, l->user, strlen(l->user), pw, pwlen, mac) == 0;
@@ -192,21 +230,22 @@ static bool verify(struct auth *a, const struct pw_line *l, const struct mqtt_co
     return true;
 }
 
-int auth_connect(struct broker *b, const struct mqtt_connect *p, bool *by_file)
+int auth_connect(struct broker *b, struct sec_domain *dom, const struct mqtt_connect *p,
+                 bool *by_file)
 {
-    struct auth *a = b->auth;
+    struct auth_users *u = dom->users;
     *by_file = false;
     /* No username, or no password file to check one against: anonymous access decides
      * (a username without a file proves nothing). */
-    if (!p->has_username || !a || !a->active)
-        return b->allow_anonymous ? 0 : ERR_AUTH;
+    if (!p->has_username || !u || !u->active)
+        return dom->allow_anonymous ? 0 : ERR_AUTH;
     size_t ulen = p->username.len;
     if (!p->has_password || memchr(p->username.p, 0, ulen))
         return ERR_PERM;
     char *user = xstrndup((const char *)p->username.p, ulen);
-    const struct pw_line *l = find_entry(&a->f, user);
+    const struct pw_line *l = find_entry(&u->f, user);
     free(user);
-    if (!l || !verify(a, l, p))
+    if (!l || !verify(b->auth, u, l, p))
         return ERR_PERM;
     *by_file = true;
     return 0;
@@ -214,10 +253,17 @@ int auth_connect(struct broker *b, const struct mqtt_connect *p, bool *by_file)
 
 void auth_cleanup(struct broker *b)
 {
+    for (size_t i = 0; i < b->n_sec; i++) {
+        struct auth_users *u = b->sec[i].users;
+        if (u) {
+            drop_set(u);
+            free(u);
+            b->sec[i].users = NULL;
+        }
+    }
     struct auth *a = b->auth;
     if (!a)
         return;
-    drop_set(a);
     memset(a->key, 0, sizeof a->key);
     free(a);
     b->auth = NULL;

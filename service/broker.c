@@ -7,8 +7,8 @@
 #include "common/cfg_schema.h"
 #include "common/cfg_tls.h"
 #include "common/mem.h"
-#include "service/auth.h"
 #include "service/bridge.h"
+#include "service/sec.h"
 #include "service/conn.h"
 #include "service/ctl_server.h"
 #include "service/log.h"
@@ -127,7 +127,7 @@ int broker_start(struct broker *b, plat_loop *loop)
     b->start_ms = plat_time_mono_ms();
     b->ka_tick = b->start_ms / KA_TICK_MS;
     struct err_detail d = {{0}, {0}, 0};
-    int rc = auth_start(b, &d);
+    int rc = sec_start(b, &d);
     if (rc < 0)
         return rc;
     rc = persist_start(b); /* before any client can connect */
@@ -233,7 +233,7 @@ void broker_reload(struct broker *b)
     apply_reloadable(b, &n);
     sys_tree_reconfigure(b);
     persist_reconfigure(b);
-    auth_reload(b);
+    sec_reload(b, &n);
     tls_reload(b);
     cfg_cleanup(&n);
     log_notice("configuration reloaded from %s", b->config_path);
@@ -255,7 +255,7 @@ void broker_cleanup(struct broker *b)
     plat_timer_free(b->expiry_timer);
     sys_tree_stop(b);
     log_topic_stop(b);
-    auth_cleanup(b);
+    sec_cleanup(b);
     tls_server_free(b->tls); /* after the listeners and connections that use it */
     b->tls = NULL;
     sub_tree_free(b->subs);

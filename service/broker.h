@@ -16,14 +16,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct acl_view;
 struct auth;
 struct bridge;
 struct bridge_set;
 struct persist;
+struct rstream;
 struct conn;
 struct ctl_server;
 struct log_topic;
 struct out_pool;
+struct sec_domain;
 struct session;
 struct sys_tree;
 struct tls_conn;
@@ -47,6 +50,7 @@ struct listener {
     /* Rate limit of TLS failure log lines (conn.c): this second, lines, lines dropped. */
     uint64_t tls_log_sec;
     unsigned tls_log_lines, tls_log_dropped;
+    size_t sec_index; /* its security domain: broker.sec[sec_index] (sec.c) */
 };
 
 /* State of an outbound QoS 1/2 (or queued QoS 0) message in a session queue. */
@@ -98,7 +102,13 @@ struct session {
     uint16_t next_mid;
     uint64_t match_gen; /* dedupe of overlapping subscriptions during one match */
     uint8_t match_qos;
+    bool match_readable;     /* a fully readable subscription matched (acl.c) */
+    struct acl_view *acl;    /* owned; this client's compiled ACL (acl.c) */
+    size_t sec_index;        /* security domain of its last CONNECT */
+    char *acl_username;      /* owned; username of its last CONNECT (NULL = none) */
     struct link expiry_link; /* in broker.offline when persistent and offline */
+    /* Owned retained streams still being delivered, oldest first (rstream.c). */
+    struct rstream *rstreams;
 };
 
 enum conn_state {
@@ -126,6 +136,7 @@ struct conn {
     struct msg *will;         /* owned; topic already mounted */
     char *username;           /* owned */
     bool pw_checked;          /* username and password verified against password_file */
+    uint32_t acl_denials;     /* SUBSCRIBE denials logged so far (rate limit) */
     const char *close_reason; /* static text for the disconnect log line */
     struct link all_link;     /* broker.conns or broker.closing */
     struct link flush_link;   /* broker.flush when out has data to write */
@@ -193,6 +204,10 @@ struct broker {
     /* Save persistent state now (SIGUSR1 and the control socket's persist.save): 0 or an
      * error with the reason in *d; NULL = this build has no persistence. */
     int (*save)(struct broker *b, struct err_detail *d);
+
+    struct sec_domain *sec; /* security domains: one, or one per listener (sec.c) */
+    size_t n_sec;
+    bool sec_per_listener; /* per_listener_settings at start */
 };
 
 /* Lists ------------------------------------------------------------------------------ */

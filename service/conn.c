@@ -4,11 +4,13 @@
 #include "service/conn.h"
 
 #include "common/mem.h"
+#include "service/acl.h"
 #include "service/bridge.h"
 #include "service/dispatch.h"
 #include "service/log.h"
 #include "service/out_pool.h"
 #include "service/route.h"
+#include "service/rstream.h"
 #include "service/session.h"
 #include "service/tls.h"
 
@@ -224,6 +226,8 @@ static struct buf *wire_out(struct conn *c)
 /* Write as much pending output as the socket takes; manage write interest. */
 static void flush_one(struct conn *c)
 {
+    if (c->sess && c->sess->rstreams)
+        rstream_fill(c->sess); /* retained streams refill as the output drains */
     struct buf *ob = wire_out(c);
     if (!ob)
         return;
@@ -238,14 +242,14 @@ static void flush_one(struct conn *c)
         }
         buf_consume(ob, (size_t)n);
     }
-    bool need = buf_size(ob) > 0;
-    if (!need)
-        if (!need) {
-            if (ob == &c->out)
-                out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
-            else
-                buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
-        }
+    /* A retained stream that can go on keeps write interest: writable = refill. */
+    bool need = buf_size(ob) > 0 || (c->sess && rstream_ready(c->sess));
+    if (!need) {
+        if (ob == &c->out)
+            out_pool_give(c->b->out_pool, &c->out); /* idle connections hold no buffer */
+        else
+            buf_reset(ob, 16384); /* TLS records: keep modest buffers, release big ones */
+    }
     if (need != c->want_write && c->state != CONN_CLOSING) {
         c->want_write = need;
         unsigned ev = (c->reading ? PLAT_EV_READ : 0u) | (need ? PLAT_EV_WRITE : 0u);
@@ -253,10 +257,15 @@ static void flush_one(struct conn *c)
     }
 }
 
-bool conn_out_is_congested(const struct conn *c)
+size_t conn_out_unsent(const struct conn *c)
 {
     size_t sealed = c->tls ? buf_size(tls_conn_wire(c->tls)) : 0;
-    return buf_size(&c->out) + sealed > OUT_SOFT_LIMIT;
+    return buf_size(&c->out) + sealed;
+}
+
+bool conn_out_is_congested(const struct conn *c)
+{
+    return conn_out_unsent(c) > OUT_SOFT_LIMIT;
 }
 
 /* Process every complete packet in data[0..len); returns bytes consumed or an error
@@ -397,6 +406,12 @@ void conn_close(struct conn *c, const char *reason)
         log_notice("client=%s addr=%s disconnected: %s", c->sess->client_id, c->addr, reason);
     else if (!was_active)
         log_debug("addr=%s closed before CONNECT completed: %s", c->addr, reason);
+    /* The ACL may have changed since CONNECT checked the will (reload): check again. */
+    if (c->send_will && c->will && c->sess &&
+        !acl_session_may_write(c->sess, c->will->topic, c->will->topic_len)) {
+        log_notice("client=%s will to '%s' denied by the ACL", c->sess->client_id, c->will->topic);
+        c->send_will = false;
+    }
     /* Detach first: a will matching the client's own subscriptions must be queued for its
      * (offline) session, not marked in flight on a connection that will never send it. */
     if (c->sess)

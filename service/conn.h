@@ -38,6 +38,8 @@ static inline size_t conn_out_pending(const struct conn *c)
 {
     return buf_size(&c->out);
 }
+/* Bytes not yet written to c's socket: the output buffer plus, on TLS, sealed records. */
+size_t conn_out_unsent(const struct conn *c);
 /* True when c's unsent output passed the slow-consumer limit: QoS 0 deliveries to it are
  * dropped (and counted) until it catches up. */
 bool conn_out_is_congested(const struct conn *c);

@@ -3,10 +3,13 @@
  * resumption, CONNACK. */
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
+#include "service/acl.h"
+#include "service/bridge.h"
 #include "service/auth.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
 #include "service/log.h"
+#include "service/sec.h"
 #include "service/session.h"
 #include "service/tls.h"
 
@@ -19,12 +22,12 @@
 
 /* Generate "<auto_id_prefix><36 hex-and-dash chars>" (a random UUID-like suffix, as
  * mosquitto does) into a caller-owned string. */
-static char *generate_id(const struct broker *b)
+static char *generate_id(const struct sec_domain *dom)
 {
     uint8_t r[16];
     if (plat_random_bytes(r, sizeof r) < 0)
         return NULL;
-    const char *prefix = b->cfg.auto_id_prefix ? b->cfg.auto_id_prefix : "";
+    const char *prefix = dom->auto_id_prefix ? dom->auto_id_prefix : "";
     size_t plen = strlen(prefix);
     char *id = xmalloc(plen + 37);
     memcpy(id, prefix, plen);
@@ -41,7 +44,7 @@ static char *generate_id(const struct broker *b)
 /* Decide the client id; returns a caller-owned string or NULL with *err set. */
 static char *choose_client_id(struct conn *c, const struct mqtt_connect *p, int *err)
 {
-    const struct broker *b = c->b;
+    const struct sec_domain *dom = sec_of_listener(c->lst);
     size_t len = p->client_id.len;
     *err = ERR_INVAL;
     if (p->proto_level == MQTT_V31 && (len == 0 || len > MQTT31_MAX_ID))
@@ -49,9 +52,9 @@ static char *choose_client_id(struct conn *c, const struct mqtt_connect *p, int 
     if (len > 0)
         return xstrndup((const char *)p->client_id.p, len);
     /* MQTT-3.1.3-8: an empty id needs clean session; the broker may refuse it anyway. */
-    if (!p->clean_start || !b->cfg.allow_zero_length_clientid)
+    if (!p->clean_start || !dom->allow_zero_length_clientid)
         return NULL;
-    char *id = generate_id(b);
+    char *id = generate_id(dom);
     if (!id)
         *err = ERR_LIMIT;
     return id;
@@ -83,7 +86,39 @@ static int authenticate(struct conn *c, const struct mqtt_connect *p, bool *by_f
     const struct cfg_tls *t = &c->lst->cfg.tls;
     if (t->use_identity_as_username || t->use_subject_as_username)
         return tls_login(c, t->use_subject_as_username);
-    return auth_connect(c->b, p, by_file);
+    return auth_connect(c->b, sec_of_listener(c->lst), p, by_file);
+}
+
+/* use_username_as_clientid: the username (c->username, which may come from a TLS
+ * identity) replaces the client id (*id, owned); a client without one is not
+ * authorised (CONNACK 5), as in mosquitto. */
+static int username_as_id(const struct conn *c, char **id)
+{
+    if (!c->lst->cfg.use_username_as_clientid)
+        return 0;
+    if (!c->username || !c->username[0])
+        return ERR_AUTH;
+    free(*id);
+    *id = xstrdup(c->username);
+    return 0;
+}
+
+/* A will is a publish made at CONNECT time: it needs WRITE access to its topic (and never
+ * a reserved $ topic), or the client is not authorised (CONNACK 5). */
+static int check_will(const struct conn *c, const struct mqtt_connect *p, const struct msg *will,
+                      const char *id)
+{
+    if (!will)
+        return 0;
+    if (acl_topic_is_reserved((const char *)p->will_topic.p, p->will_topic.len) &&
+        !bridge_may_publish_sys(c, p->will_topic.p, p->will_topic.len))
+        return ERR_AUTH; /* (a remote bridge's state will is the exception) */
+    struct acl_view *v = acl_view_for(sec_of_listener(c->lst), id, c->username);
+    bool ok = acl_view_allows(v, will->topic, will->topic_len, ACL_WRITE);
+    acl_view_free(v);
+    if (!ok)
+        log_notice("client=%s addr=%s will to '%s' denied by the ACL", id, c->addr, will->topic);
+    return ok ? 0 : ERR_AUTH;
 }
 
 /* Build the will message (topic mounted) or return an error for an invalid will. */
@@ -158,17 +193,24 @@ int handle_connect(struct conn *c, const struct mqtt_connect *p)
     struct msg *will = NULL;
     bool by_file = false;
     rc = authenticate(c, p, &by_file);
+    if (rc == 0 && p->has_username && !c->username) /* a TLS identity already is one */
+        c->username = xstrndup((const char *)p->username.p, p->username.len);
+    if (rc == 0)
+        rc = username_as_id(c, &id);
     if (rc == 0)
         rc = make_will(c, p, &will);
+    if (rc == 0)
+        rc = check_will(c, p, will, id);
     if (rc < 0) {
+        msg_unref(will);
+        x_clear(&c->username);
         free(id);
         return rc;
     }
-    if (p->has_username && !c->username) /* a TLS identity is already the username */
-        c->username = xstrndup((const char *)p->username.p, p->username.len);
     c->pw_checked = by_file;
     bool present = false;
     struct session *s = take_session(c, id, p->clean_start, &present);
+    acl_session_bind(s, c->lst->sec_index, c->username);
     c->will = will;
     c->send_will = will != NULL;
     c->keepalive = p->keepalive;

@@ -2,6 +2,7 @@
 /* PUBLISH and its acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) in both directions. */
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
+#include "service/acl.h"
 #include "service/bridge.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
@@ -15,12 +16,6 @@
 /* Inbound QoS 2 messages a client may leave awaiting PUBREL (MQTT 5 calls this the
  * receive maximum; 3.x has no such limit, so midge sets a generous one). */
 #define MAX_INBOUND_QOS2 4096u
-
-/* Topics under $SYS belong to the broker; clients may not publish there. */
-static bool is_sys_topic(const uint8_t *t, size_t len)
-{
-    return len >= 4 && memcmp(t, "$SYS", 4) == 0 && (len == 4 || t[4] == '/');
-}
 
 /* Build the message with the listener's mount point prepended to the topic. */
 static struct msg *make_msg(struct conn *c, const struct mqtt_publish *p)
@@ -49,9 +44,12 @@ static bool may_forward(struct conn *c, const struct mqtt_publish *p)
                    c->sess->client_id, c->addr, p->payload_len);
         return false;
     }
-    if (is_sys_topic(p->topic.p, p->topic.len) &&
+    /* $SYS belongs to the broker and $share/... is subscription syntax (acl.h). */
+    if (acl_topic_is_reserved((const char *)p->topic.p, p->topic.len) &&
         !bridge_may_publish_sys(c, p->topic.p, p->topic.len)) {
-        log_notice("client=%s addr=%s publish to $SYS refused", c->sess->client_id, c->addr);
+        log_notice("client=%s addr=%s publish to %.*s refused", c->sess->client_id, c->addr,
+                   (int)mqtt_topic_level_len((const char *)p->topic.p, p->topic.len),
+                   (const char *)p->topic.p);
         return false;
     }
     const char *mp = c->lst->cfg.mount_point;
@@ -86,11 +84,18 @@ int handle_publish(struct conn *c, const struct mqtt_publish *p)
     }
     if (forward) {
         struct msg *m = make_msg(c, p);
-        if (c->bridge_peer)
-            b->no_local = c->sess; /* a remote bridge does not get its own messages back */
-        route_publish(b, m);
-        if (c->bridge_peer)
-            b->no_local = NULL;
+        /* A denied publish is dropped (not retained either), but its QoS flow below
+         * completes so that the client does not resend it forever. A remote bridge
+         * does not get its own messages back. */
+        if (acl_session_may_write(c->sess, m->topic, m->topic_len)) {
+            if (c->bridge_peer)
+                b->no_local = c->sess;
+            route_publish(b, m);
+            if (c->bridge_peer)
+                b->no_local = NULL;
+        } else {
+            log_debug("client=%s publish to '%s' denied by the ACL", c->sess->client_id, m->topic);
+        }
         msg_unref(m);
     }
     if (p->qos == 1)

@@ -2,14 +2,19 @@
 /* SUBSCRIBE and UNSUBSCRIBE: filter validation, the subscription tree, retained delivery. */
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
+#include "service/acl.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
 #include "service/log.h"
 #include "service/route.h"
+#include "service/rstream.h"
 #include "service/session.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* SUBSCRIBE denials logged per connection. */
+#define MAX_LOGGED_DENIALS 10u
 
 /* Mounted filter (mount point + f) into a caller-owned string; NULL when too long. */
 static char *mount(const struct conn *c, const uint8_t *f, size_t flen, size_t *outlen)
@@ -37,7 +42,22 @@ static uint8_t subscribe_one(struct conn *c, const struct mqtt_sub_entry *e, cha
     if (!*filter)
         return MQTT_SUBACK_FAILURE;
     uint8_t granted = e->qos;
-    session_sub_add(c->sess, *filter, *flen, granted);
+    /* A filter that can match nothing readable is refused; a partly readable one is
+     * granted and its deliveries are checked one by one (service/acl.h). */
+    enum acl_reach reach = acl_view_reach(c->sess->acl, *filter, *flen);
+    if (reach == ACL_REACH_NONE) {
+        /* Logged for the first few per connection only: a client must not be able to
+         * flood the log by repeating a refused SUBSCRIBE. */
+        if (c->acl_denials < MAX_LOGGED_DENIALS)
+            log_info("client=%s subscribe '%s' denied by the ACL%s", c->sess->client_id, *filter,
+                     c->acl_denials + 1 == MAX_LOGGED_DENIALS ? " (further denials not logged)"
+                                                              : "");
+        c->acl_denials++;
+        x_clear(filter);
+        return MQTT_SUBACK_FAILURE;
+    }
+    uint8_t options = (uint8_t)(granted | (reach == ACL_REACH_PARTIAL ? ACL_SUB_CHECK : 0));
+    session_sub_add(c->sess, *filter, *flen, options);
     if (log_enabled(LOG_SUBSCRIBE))
         log_write(LOG_SUBSCRIBE, "client=%s subscribe %s qos %u", c->sess->client_id, *filter,
                   granted);
@@ -85,6 +105,7 @@ int handle_unsubscribe(struct conn *c, const struct mqtt_subscribe *p)
         char *filter = mount(c, f.p, f.len, &len);
         if (!filter)
             continue;
+        rstream_cancel(c->sess, filter, len); /* its retained stream stops too */
         if (session_sub_remove(c->sess, filter, len) == 0 && log_enabled(LOG_UNSUBSCRIBE))
             log_write(LOG_UNSUBSCRIBE, "client=%s unsubscribe %s", c->sess->client_id, filter);
         free(filter);

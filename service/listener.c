@@ -6,6 +6,7 @@
 #include "service/broker.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/sec.h"
 #include "service/tls.h"
 
 #include <stdio.h>
@@ -29,6 +30,9 @@ static void copy_listener_cfg(struct cfg_listener *dst, const struct cfg_listene
     dst->mount_point = xstrdup(src->mount_point);
     dst->src_file = xstrdup(src->src_file);
     cfg_tls_copy(&dst->tls, &src->tls);
+    dst->password_file = xstrdup(src->password_file);
+    dst->acl_file = xstrdup(src->acl_file);
+    dst->auto_id_prefix = xstrdup(src->auto_id_prefix);
 }
 
 static void listener_free(struct listener *l)
@@ -37,10 +41,7 @@ static void listener_free(struct listener *l)
         return;
     plat_sock_close(l->sock);
     tls_ctx_free(l->tls);
-    cfg_tls_cleanup(&l->cfg.tls);
-    free(l->cfg.bind_address);
-    free(l->cfg.mount_point);
-    free(l->cfg.src_file);
+    cfg_listener_cleanup(&l->cfg); /* frees the TLS strings too */
     free(l);
 }
 
@@ -132,9 +133,14 @@ int listener_open_all(struct broker *b)
     if (b->n_cli_ports)
         log_warn("-p is ignored because the configuration defines listeners");
     for (size_t i = 0; i < b->cfg.n_listeners; i++) {
+        size_t first = b->n_listeners;
         int rc = open_listener(b, &b->cfg.listeners[i]);
         if (rc < 0)
             return rc;
+        /* With per_listener_settings each configured listener is its own security
+         * domain (service/sec.c), in configuration order. */
+        for (size_t j = first; j < b->n_listeners; j++)
+            b->listeners[j]->sec_index = b->cfg.per_listener_settings ? i : 0;
     }
     return 0;
 }
@@ -143,8 +149,12 @@ int listener_open(struct broker *b, const struct cfg_listener *lc, struct err_de
 {
     size_t before = b->n_listeners;
     int rc = open_listener(b, lc);
-    if (rc == 0)
+    if (rc == 0) {
+        size_t idx = sec_bind_listener(b, lc);
+        for (size_t j = before; j < b->n_listeners; j++)
+            b->listeners[j]->sec_index = idx;
         return 0;
+    }
     while (b->n_listeners > before)
         listener_free(b->listeners[--b->n_listeners]);
     return err_set(d, rc, NULL, 0, "cannot open a listener on port %u%s%s: %s", (unsigned)lc->port,

@@ -33,6 +33,7 @@ struct msg *msg_new(const char *topic, size_t tlen, const void *payload, size_t 
     m->retain = retain;
     m->topic_len = (uint16_t)tlen;
     m->payload_len = (uint32_t)plen;
+    m->stored = false;
     m->id = id;
     m->expiry_at = 0;
     m->topic = t;

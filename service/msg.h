@@ -17,6 +17,9 @@ struct msg {
     bool retain; /* retain flag as published */
     uint16_t topic_len;
     uint32_t payload_len;
+    /* True while this is the retained message of its topic in the broker's store: the one
+     * field that changes after creation (retain.c), read by retained streams (rstream.c). */
+    bool stored;
     uint64_t id;       /* broker-unique store id (persistence, tracing) */
     int64_t expiry_at; /* MQTT 5 message expiry (wall ms), 0 = never */
     const char *topic;

@@ -4,8 +4,9 @@
 #include "service/route.h"
 
 #include "common/mem.h"
-#include "service/conn.h"
+#include "service/acl.h"
 #include "service/retain.h"
+#include "service/rstream.h"
 #include "service/session.h"
 #include "service/sub_tree.h"
 
@@ -19,13 +20,16 @@ static void on_match(void *subscriber, uint8_t options, uint32_t sub_id, void *u
     struct broker *b = ud;
     struct session *s = subscriber;
     uint8_t qos = options & 3u;
+    bool readable = !(options & ACL_SUB_CHECK); /* a fully readable filter (acl.h) */
     if (s->match_gen == b->match_gen) {
         if (qos > s->match_qos)
             s->match_qos = qos;
+        s->match_readable |= readable;
         return;
     }
     s->match_gen = b->match_gen;
     s->match_qos = qos;
+    s->match_readable = readable;
     if (b->n_matches == b->cap_matches) {
         b->cap_matches = b->cap_matches ? b->cap_matches * 2 : 64;
         b->matches = xrealloc(b->matches, b->cap_matches * sizeof *b->matches);
@@ -50,6 +54,9 @@ size_t route_publish(struct broker *b, struct msg *m)
         struct session *s = b->matches[i];
         if (s == b->no_local)
             continue; /* a bridge's message is not sent back to where it came from */
+        /* Only partly readable filters matched: this topic needs the READ check. */
+        if (!s->match_readable && !acl_session_may_read(s, m->topic, m->topic_len))
+            continue;
         uint8_t granted = s->match_qos;
         uint8_t qos = b->cfg.upgrade_outgoing_qos ? granted : (m->qos < granted ? m->qos : granted);
         session_deliver(s, m, qos, false);
@@ -58,34 +65,9 @@ size_t route_publish(struct broker *b, struct msg *m)
     return n;
 }
 
-struct retained_ctx {
-    struct broker *b;
-    struct session *s;
-    uint8_t granted;
-    bool uncapped; /* QoS 0 copies bypass the slow-consumer limit (see route_retained) */
-};
-
-static void on_retained(struct msg *m, void *ud)
-{
-    struct retained_ctx *x = ud;
-    uint8_t qos =
-        x->b->cfg.upgrade_outgoing_qos ? x->granted : (m->qos < x->granted ? m->qos : x->granted);
-    if (qos == 0 && x->uncapped) {
-        conn_send_publish(x->s->conn, m, 0, 0, false, true);
-        return;
-    }
-    session_deliver(x->s, m, qos, true);
-}
-
+/* The retained set is streamed: a snapshot now, encoded as the output drains. */
 void route_retained(struct broker *b, struct session *s, const char *f, size_t flen,
                     uint8_t granted)
 {
-    /* The retained set is a one-shot burst bounded by the store, not a consumer falling
-     * behind a stream: a subscriber that is keeping up gets all of it even past the
-     * slow-consumer limit (a `#` subscriber to 100k retained messages needs ~9 MB). One
-     * that is already congested when it subscribes is capped as usual, so a client that
-     * subscribes again and again without reading cannot grow its output without bound. */
-    bool uncapped = s->conn && !conn_out_is_congested(s->conn);
-    struct retained_ctx x = {b, s, granted, uncapped};
-    retain_match(b->retained, f, flen, on_retained, &x);
+    rstream_start(b, s, f, flen, granted);
 }

@@ -13,7 +13,8 @@
 size_t route_publish(struct broker *b, struct msg *m);
 
 /* Deliver the retained messages matching filter f (flen bytes, mount point applied) to s
- * at min(message QoS, granted) with the retain flag set: called after a SUBSCRIBE. */
+ * at min(message QoS, granted) with the retain flag set: called after a SUBSCRIBE. The
+ * set is streamed as s's output drains (service/rstream.h). */
 void route_retained(struct broker *b, struct session *s, const char *f, size_t flen,
                     uint8_t granted);
 

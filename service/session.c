@@ -4,8 +4,10 @@
 #include "service/session.h"
 
 #include "common/mem.h"
+#include "service/acl.h"
 #include "service/conn.h"
 #include "service/log.h"
+#include "service/rstream.h"
 #include "service/sub_tree.h"
 
 #include <stdlib.h>
@@ -60,8 +62,10 @@ void session_destroy(struct session *s)
         free(s->subs[i].filter);
     }
     free(s->subs);
+    rstream_free_all(s);
     q_clear(b, &s->q);
     free(s->in_qos2);
+    acl_session_cleanup(s);
     link_remove(&s->expiry_link);
     hmap_del(&b->sessions, s->client_id, s->id_len);
     b->stats.clients_total--;
@@ -89,6 +93,7 @@ void session_detach(struct session *s)
     struct broker *b = s->b;
     s->conn->sess = NULL;
     s->conn = NULL;
+    rstream_detach(s);
     b->stats.clients_connected--;
     if (!s->persistent) {
         session_destroy(s);
@@ -226,6 +231,25 @@ void session_deliver(struct session *s, struct msg *m, uint8_t qos, bool retain)
     q_push(s, m, qos, retain);
     if (s->conn)
         session_pump(s);
+}
+
+size_t session_queue_filter(struct session *s, bool (*keep)(struct session *s, const struct msg *m))
+{
+    struct outq *q = &s->q;
+    size_t w = q->sent, dropped = 0;
+    for (size_t i = q->sent; i < q->count; i++) {
+        struct qentry *e = qat(q, i);
+        if (keep(s, e->m)) {
+            *qat(q, w++) = *e;
+            continue;
+        }
+        q->queued_bytes -= e->m->payload_len;
+        s->b->stats.queued--;
+        msg_unref(e->m);
+        dropped++;
+    }
+    q->count = w;
+    return dropped;
 }
 
 /* Find the in-flight entry with packet id mid in state st. */

@@ -34,6 +34,11 @@ void session_pump(struct session *s);
  * message in flight has that id in the matching state (not a protocol error). */
 int session_ack(struct session *s, uint8_t type, uint16_t mid);
 
+/* Drop every queued, not yet sent message of s for which keep(s, m) is false (sent
+ * messages awaiting acknowledgement stay). Returns the number dropped. */
+size_t session_queue_filter(struct session *s,
+                            bool (*keep)(struct session *s, const struct msg *m));
+
 /* Add or replace the subscription to filter f (flen bytes, valid, mount point applied).
  * Returns true if it replaced an existing one. */
 bool session_sub_add(struct session *s, const char *f, size_t flen, uint8_t options);

@@ -93,6 +93,8 @@ static size_t slot_add(struct win32_backend *be, plat_sock *s)
 int win32__backend_update(plat_sock *s, unsigned events)
 {
     struct win32_backend *be = s->loop->be;
+    if (s->pipe)
+        return 0; /* pipes are not in the WSAPoll array: plat_pipe.c reads s->want */
     if (s->slot == WIN32_NO_SLOT)
         s->slot = slot_add(be, s);
     be->events[s->slot] = events;
@@ -169,6 +171,9 @@ int win32__backend_wait(plat_loop *loop, int timeout_ms)
     if (be->holes)
         slots_compact(be);
     size_t n = fill_pollfds(be);
+    /* A pipe whose I/O completes during the wait pokes the wakeup socket. */
+    if (win32__pipes_refresh(loop))
+        timeout_ms = 0;
     int ready = WSAPoll(be->pfds, (ULONG)n, timeout_ms);
     if (ready == SOCKET_ERROR)
         return WSAGetLastError() == WSAEINTR ? 0 : ERR_IO;
@@ -181,6 +186,7 @@ int win32__backend_wait(plat_loop *loop, int timeout_ms)
         ready--;
         win32__sock_dispatch(be->active[i], plat_events(rev));
     }
+    win32__pipes_dispatch(loop);
     return 0;
 }
 

@@ -61,7 +61,10 @@ void plat_sock_close(plat_sock *s)
     ASSERT(!s->closed);
     plat_loop *loop = s->loop;
     win32__backend_remove(s);
-    closesocket(s->fd);
+    if (s->pipe)
+        win32__pipe_close(s);
+    else
+        closesocket(s->fd);
     s->fd = INVALID_SOCKET;
     s->closed = true;
     s->want = 0;
@@ -85,107 +88,11 @@ static void loop_reap_dead(plat_loop *loop)
     }
 }
 
-/* ---- Timers: binary min-heap ordered by (due, seq) --------------------------------- */
+/* ---- Timers: common/timerq holds the ordering; this file adds the clock ------------- */
 
-static bool timer_before(const plat_timer *a, const plat_timer *b)
+static plat_timer *timer_of(struct timerq_node *n)
 {
-    return a->due < b->due || (a->due == b->due && a->seq < b->seq);
-}
-
-static void heap_set(plat_loop *loop, size_t i, plat_timer *t)
-{
-    loop->heap[i] = t;
-    t->heap_idx = i;
-}
-
-static void heap_sift_up(plat_loop *loop, size_t i)
-{
-    plat_timer *t = loop->heap[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!timer_before(t, loop->heap[parent]))
-            break;
-        heap_set(loop, i, loop->heap[parent]);
-        i = parent;
-    }
-    heap_set(loop, i, t);
-}
-
-static void heap_sift_down(plat_loop *loop, size_t i)
-{
-    plat_timer *t = loop->heap[i];
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= loop->heap_len)
-            break;
-        if (child + 1 < loop->heap_len && timer_before(loop->heap[child + 1], loop->heap[child]))
-            child++;
-        if (!timer_before(loop->heap[child], t))
-            break;
-        heap_set(loop, i, loop->heap[child]);
-        i = child;
-    }
-    heap_set(loop, i, t);
-}
-
-static void heap_push(plat_loop *loop, plat_timer *t)
-{
-    if (loop->heap_len == loop->heap_cap) {
-        loop->heap_cap = loop->heap_cap ? loop->heap_cap * 2 : 16;
-        loop->heap = xrealloc(loop->heap, loop->heap_cap * sizeof *loop->heap);
-    }
-    loop->heap[loop->heap_len] = t;
-    t->heap_idx = loop->heap_len++;
-    heap_sift_up(loop, t->heap_idx);
-}
-
-static void heap_remove(plat_loop *loop, plat_timer *t)
-{
-    size_t i = t->heap_idx;
-    plat_timer *last = loop->heap[--loop->heap_len];
-    t->heap_idx = WIN32_NO_SLOT;
-    if (last == t)
-        return;
-    heap_set(loop, i, last);
-    if (i > 0 && timer_before(last, loop->heap[(i - 1) / 2]))
-        heap_sift_up(loop, i);
-    else
-        heap_sift_down(loop, i);
-}
-
-static void ready_unlink(plat_loop *loop, plat_timer *t)
-{
-    if (t->ready_prev)
-        t->ready_prev->ready_next = t->ready_next;
-    else
-        loop->ready_head = t->ready_next;
-    if (t->ready_next)
-        t->ready_next->ready_prev = t->ready_prev;
-    else
-        loop->ready_tail = t->ready_prev;
-    t->ready_prev = t->ready_next = NULL;
-    t->ready = false;
-}
-
-static void ready_append(plat_loop *loop, plat_timer *t)
-{
-    t->ready = true;
-    t->ready_next = NULL;
-    t->ready_prev = loop->ready_tail;
-    if (loop->ready_tail)
-        loop->ready_tail->ready_next = t;
-    else
-        loop->ready_head = t;
-    loop->ready_tail = t;
-}
-
-/* Take t out of the heap or the expired list, wherever it is. */
-static void timer_detach(plat_timer *t)
-{
-    if (t->heap_idx != WIN32_NO_SLOT)
-        heap_remove(t->loop, t);
-    if (t->ready)
-        ready_unlink(t->loop, t);
+    return (plat_timer *)(void *)((char *)n - offsetof(plat_timer, node));
 }
 
 int plat_timer_new(plat_loop *loop, plat_timer_cb cb, void *ud, plat_timer **out)
@@ -194,62 +101,42 @@ int plat_timer_new(plat_loop *loop, plat_timer_cb cb, void *ud, plat_timer **out
     t->loop = loop;
     t->cb = cb;
     t->ud = ud;
-    t->heap_idx = WIN32_NO_SLOT;
+    timerq_node_init(&t->node);
     *out = t;
     return 0;
-}
-
-/* Schedule t at `due`; t must be detached. */
-static void timer_arm(plat_timer *t, uint64_t due)
-{
-    t->due = due;
-    t->seq = t->loop->timer_seq++;
-    heap_push(t->loop, t);
 }
 
 void plat_timer_start(plat_timer *t, uint64_t first_ms, uint64_t repeat_ms)
 {
     uint64_t now = plat_time_mono_ms();
-    timer_detach(t);
-    t->repeat = repeat_ms;
-    timer_arm(t, first_ms > UINT64_MAX - now ? UINT64_MAX : now + first_ms);
+    timerq_arm(&t->loop->timers, &t->node,
+               first_ms > UINT64_MAX - now ? UINT64_MAX : now + first_ms, repeat_ms);
 }
 
 void plat_timer_stop(plat_timer *t)
 {
     if (t)
-        timer_detach(t);
+        timerq_detach(&t->loop->timers, &t->node);
 }
 
 void plat_timer_free(plat_timer *t)
 {
     if (!t)
         return;
-    timer_detach(t);
+    timerq_detach(&t->loop->timers, &t->node);
     free(t);
 }
 
-/* Run every timer that is due. Expired timers move to a list first, so that a timer
- * armed by a callback (even with 0 ms) waits for the next iteration instead of making
- * this one endless. A callback may stop or free any timer, including its own: we never
- * touch a timer after calling it. */
+/* Run every timer that is due. A callback may stop or free any timer, including its own:
+ * timerq_next_ready has re-armed or detached it before we call it, and we never touch a
+ * timer after calling it. */
 static void loop_run_timers(plat_loop *loop)
 {
     uint64_t now = plat_time_mono_ms();
-    while (loop->heap_len > 0 && loop->heap[0]->due <= now) {
-        plat_timer *t = loop->heap[0];
-        heap_remove(loop, t);
-        ready_append(loop, t);
-    }
-    while (loop->ready_head) {
-        plat_timer *t = loop->ready_head;
-        ready_unlink(loop, t);
-        if (t->repeat) {
-            /* Keep the cadence, but skip beats that were missed entirely rather than
-             * firing them in a burst. */
-            uint64_t next = t->due + t->repeat;
-            timer_arm(t, next > now ? next : now + t->repeat);
-        }
+    timerq_expire(&loop->timers, now);
+    struct timerq_node *n;
+    while ((n = timerq_next_ready(&loop->timers, now)) != NULL) {
+        plat_timer *t = timer_of(n);
         loop->ncalls++;
         t->cb(t, t->ud);
     }
@@ -260,16 +147,7 @@ static int loop_wait_ms(plat_loop *loop, int timeout_ms)
 {
     if (loop->stop)
         return 0;
-    if (loop->heap_len == 0)
-        return timeout_ms;
-    uint64_t now = plat_time_mono_ms();
-    uint64_t due = loop->heap[0]->due;
-    uint64_t left = due > now ? due - now : 0;
-    if (left > LOOP_MAX_WAIT_MS)
-        left = LOOP_MAX_WAIT_MS;
-    if (timeout_ms >= 0 && (uint64_t)timeout_ms < left)
-        return timeout_ms;
-    return (int)left;
+    return timerq_wait_ms(&loop->timers, plat_time_mono_ms(), timeout_ms, LOOP_MAX_WAIT_MS);
 }
 
 /* ---- The loop ------------------------------------------------------------------------ */
@@ -312,7 +190,7 @@ void plat_loop_free(plat_loop *loop)
     if (loop->be)
         win32__backend_free(loop);
     loop_reap_dead(loop);
-    free(loop->heap);
+    timerq_cleanup(&loop->timers);
     free(loop);
 }
 

@@ -299,6 +299,8 @@ long plat_sock_read(plat_sock *s, void *buf, size_t len)
 {
     if (len == 0)
         return ERR_INVAL; /* 0 would be indistinguishable from end of stream */
+    if (s->pipe)
+        return win32__pipe_read(s, buf, len);
     int n = recv(s->fd, buf, io_len(len), 0);
     if (n > 0)
         return (long)n;
@@ -311,6 +313,8 @@ long plat_sock_write(plat_sock *s, const void *buf, size_t len)
 {
     if (len == 0)
         return 0;
+    if (s->pipe)
+        return win32__pipe_write(s, buf, len);
     int n = send(s->fd, buf, io_len(len), 0); /* Windows has no SIGPIPE */
     if (n >= 0)
         return (long)n;

@@ -140,9 +140,7 @@ int win32__service_install(int argc, char **argv)
     return status;
 }
 
-/* Ask the service to stop and wait for its process to end. Returns 0 or a Windows
- * error. */
-static DWORD stop_and_wait(SC_HANDLE s)
+DWORD win32__service_stop_wait(SC_HANDLE s)
 {
     SERVICE_STATUS_PROCESS sp;
     DWORD need;
@@ -181,7 +179,7 @@ int win32__service_uninstall(void)
     } else if (!s) {
         status = fail("cannot open the service", GetLastError());
     } else {
-        DWORD e = stop_and_wait(s);
+        DWORD e = win32__service_stop_wait(s);
         if (e != 0)
             status = fail("cannot stop the service", e);
         else if (!DeleteService(s) && GetLastError() != ERROR_SERVICE_MARKED_FOR_DELETE)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The command-line verbs of the Windows build (install, uninstall, reload, run, service), and
- * the UTF-8 command line: main's argv is in the ANSI code page, so it is rebuilt from
- * GetCommandLineW. */
+/* The command-line verbs of the Windows build (install, uninstall, start, stop, reload,
+ * run, service), and the UTF-8 command line: main's argv is in the ANSI code page, so it
+ * is rebuilt from GetCommandLineW. */
 #include "win32/win32_internal.h"
 
 #include <shellapi.h>
@@ -48,6 +48,14 @@ bool plat_service_verb(int *argc, char ***argv, int *status)
     }
     if (!strcmp(v[1], "uninstall")) {
         *status = win32__service_uninstall();
+        return true;
+    }
+    if (!strcmp(v[1], "start")) {
+        *status = win32__service_start();
+        return true;
+    }
+    if (!strcmp(v[1], "stop")) {
+        *status = win32__service_stop();
         return true;
     }
     if (!strcmp(v[1], "reload")) {

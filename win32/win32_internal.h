@@ -12,6 +12,7 @@
 #define MIDGE_WIN32_INTERNAL_H
 
 #include "common/platform.h"
+#include "common/timerq.h"
 
 /* winsock2.h must come before windows.h. */
 #include <winsock2.h>
@@ -41,27 +42,21 @@ struct plat_sock {
     bool internal; /* the loop's own wakeup socket: runs are not counted */
     size_t slot;   /* index in the backend's array, or WIN32_NO_SLOT */
     plat_sock *next_dead;
+    struct win32_pipe *pipe; /* a named-pipe stream instead of a socket (plat_pipe.c) */
 };
 
 struct plat_timer {
     plat_loop *loop;
     plat_timer_cb cb;
     void *ud;
-    uint64_t due;
-    uint64_t repeat;
-    uint64_t seq;
-    size_t heap_idx;
-    bool ready;
-    plat_timer *ready_prev, *ready_next;
+    struct timerq_node node; /* due time, repeat and place in loop->timers */
 };
 
 struct plat_loop {
     struct win32_backend *be;
 
-    plat_timer **heap;
-    size_t heap_len, heap_cap;
-    uint64_t timer_seq;
-    plat_timer *ready_head, *ready_tail;
+    /* Timers: min-heap by (due, seq) plus the expired list (common/timerq.h). */
+    struct timerq timers;
 
     plat_hook_cb before_sleep;
     void *before_sleep_ud;
@@ -75,6 +70,9 @@ struct plat_loop {
     /* Console control events and service controls (see plat_loop.c). */
     plat_signal_cb sig_cb;
     void *sig_ud;
+
+    /* Named-pipe streams on this loop (plat_pipe.c), outside the WSAPoll array. */
+    plat_sock *pipes;
 
     bool stop;
     bool in_iter;
@@ -116,6 +114,36 @@ void win32__sock_dispatch(plat_sock *s, unsigned events);
 /* Start Winsock once per process; any thread. Returns 0 or ERR_IO. */
 int win32__wsa_init(void);
 
+/* ---- plat_pipe.c: named-pipe streams in the loop ---- */
+
+/* Wrap an open overlapped pipe handle (consumed) in a socket record on loop. listening:
+ * h is a server instance waiting for a client (READ readiness = a client connected);
+ * otherwise h is a connected stream. Returns 0 or ERR_IO (h closed) with *d filled. */
+int win32__pipe_sock_new(plat_loop *loop, HANDLE h, bool listening, plat_sock **out,
+                         struct err_detail *d);
+/* For a listening pipe sock: 1 when a client is connected, 0 while waiting, ERR_IO
+ * when the instance failed. */
+int win32__pipe_listen_state(plat_sock *s);
+/* For a listening pipe sock that is not waiting (state 1 or ERR_IO): return its handle
+ * (the connected client's, owned by the caller) and start waiting on `fresh` instead. */
+HANDLE win32__pipe_exchange(plat_sock *s, HANDLE fresh);
+/* The stream functions of plat_net.c / plat_loop_core.c for a pipe sock. */
+long win32__pipe_read(plat_sock *s, void *buf, size_t len);
+long win32__pipe_write(plat_sock *s, const void *buf, size_t len);
+void win32__pipe_close(plat_sock *s);
+/* Loop integration: refresh the state of the loop's pipes before a wait; returns true
+ * when one of them has events its watcher wants (the wait must not sleep). */
+bool win32__pipes_refresh(plat_loop *loop);
+/* Dispatch the pipes that are ready, after the wait. */
+void win32__pipes_dispatch(plat_loop *loop);
+
+/* ---- plat_ctl.c ---- */
+
+/* Whether a client with this token may use the control endpoint: its user is `self`
+ * (the broker's) or SYSTEM, or it is an enabled member of Administrators or of `group`
+ * (NULL: none). Any thread. */
+bool win32__ctl_token_allowed(HANDLE token, PSID self, PSID group);
+
 /* ---- plat_path.c: strings, paths and errors ---- */
 
 /* UTF-8 to a newly allocated UTF-16 string (free()); NULL if s is not valid UTF-8. */
@@ -155,5 +183,16 @@ int win32__service_enter_scm(void);
 int win32__service_install(int argc, char **argv);
 int win32__service_uninstall(void);
 int win32__service_reload(void);
+/* Ask the opened service (SERVICE_STOP | SERVICE_QUERY_STATUS) to stop and wait for its
+ * process to exit. Returns 0 (also when it was stopped) or a Windows error code. */
+DWORD win32__service_stop_wait(SC_HANDLE s);
+
+/* ---- plat_service_ctl.c ---- */
+
+/* The verbs `midge start` (start the service and wait until it runs or fails) and
+ * `midge stop` (stop it and wait for its process to exit); return the exit status
+ * (0 or 1) after printing what happened. */
+int win32__service_start(void);
+int win32__service_stop(void);
 
 #endif

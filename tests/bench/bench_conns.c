@@ -669,6 +669,32 @@ static void conns_worker(struct cbench *b, int go_fd, int res_fd)
     teardown(b);
 }
 
+/* Sum the workers' results and reap them; returns 2 if one failed, else 0. */
+static int collect_workers(uint32_t procs, int res[][2], const pid_t *kids,
+                           struct conns_result *sum)
+{
+    int bad = 0;
+    for (uint32_t p = 0; p < procs; p++) {
+        struct conns_result r;
+        if (read(res[p][0], &r, sizeof r) != (ssize_t)sizeof r) {
+            bad = 2;
+            continue;
+        }
+        sum->sent += r.sent;
+        sum->uniq += r.uniq;
+        sum->dup += r.dup;
+        sum->reord += r.reord;
+        sum->foreign += r.foreign;
+    }
+    for (uint32_t p = 0; p < procs; p++) {
+        int st = 0;
+        waitpid(kids[p], &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            bad = 2;
+    }
+    return bad;
+}
+
 static int run_conns(struct cbench *b)
 {
     uint32_t total = b->o.conns, procs = (total + CONNS_PER_PROC - 1) / CONNS_PER_PROC;
@@ -707,25 +733,7 @@ static int run_conns(struct cbench *b)
     double cpu1 = proc_cpu_s(b->o.broker_pid);
     uint64_t rss_load = proc_rss_kb(b->o.broker_pid);
     struct conns_result sum = {0};
-    int bad = 0;
-    for (uint32_t p = 0; p < procs; p++) {
-        struct conns_result r;
-        if (read(res[p][0], &r, sizeof r) != (ssize_t)sizeof r) {
-            bad = 2;
-            continue;
-        }
-        sum.sent += r.sent;
-        sum.uniq += r.uniq;
-        sum.dup += r.dup;
-        sum.reord += r.reord;
-        sum.foreign += r.foreign;
-    }
-    for (uint32_t p = 0; p < procs; p++) {
-        int st = 0;
-        waitpid(kids[p], &st, 0);
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            bad = 2;
-    }
+    int bad = collect_workers(procs, res, kids, &sum);
     uint64_t lost = sum.sent - sum.uniq;
     double cpu_pct = b->o.seconds > 0 ? (cpu1 - cpu0) * 100.0 / b->o.seconds : 0;
     printf("scenario=conns conns=%u seconds=%.1f sent=%llu msgs=%llu lost=%llu dup=%llu "

@@ -144,8 +144,8 @@ def test_comments_and_blank_lines():
 def test_unsupported_mosquitto_keyword():
     # A mosquitto keyword midge does not implement yet is refused explicitly.
     rc, out, conf = run_broker_once(["listener %d 127.0.0.1" % free_ports()[0],
-                                     "acl_file /x"])
-    assert rc not in (0, None), "acl_file accepted (rc %s): %s" % (rc, out)
+                                     "clientid_prefixes x"])
+    assert rc not in (0, None), "clientid_prefixes accepted (rc %s): %s" % (rc, out)
     assert "not supported" in out, out
     assert (conf + ":2") in out, out
 

@@ -103,7 +103,8 @@ static void print_option(FILE *out, const struct cfg_option *o)
         fprintf(out, "- Type: %s\n", cfg_schema_type_name(o->type));
     fprintf(out, "- Default: %s%s%s; scope: %s; %s\n", o->default_text ? "`" : "",
             o->default_text ? o->default_text : "none", o->default_text ? "`" : "",
-            scope_text(o->scope),
+            o->per_listener ? "global, or per listener with `per_listener_settings true`"
+                            : scope_text(o->scope),
             o->reloadable ? "changes take effect on reload" : "changes need a restart");
     fprintf(out, "- Status in midge: %s%s\n\n%s\n", status_text(o->status),
             o->repeatable ? "; may be given several times" : "", o->doc);

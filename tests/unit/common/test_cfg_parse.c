@@ -257,6 +257,43 @@ static void test_listeners(void)
     cfg_cleanup(&c);
 }
 
+/* per_listener_settings sends the security options to the current listener block (the
+ * default listener before any `listener`), leaving the global fields untouched. */
+static void test_per_listener_settings(void)
+{
+    struct cfg c;
+    expect_ok("acl_file /global.acl\nallow_anonymous true\n", &c);
+    ASSERT_FALSE(c.per_listener_settings);
+    ASSERT_EQ_STR(c.acl_file, "/global.acl");
+    ASSERT_EQ_INT(c.allow_anonymous, 1);
+    cfg_cleanup(&c);
+    expect_ok("per_listener_settings true\n"
+              "listener 1883\npassword_file /a.pw\nacl_file /a.acl\nallow_anonymous true\n"
+              "listener 1884 127.0.0.1\nallow_zero_length_clientid false\n"
+              "auto_id_prefix p-\nuse_username_as_clientid true\n",
+              &c);
+    ASSERT_TRUE(c.per_listener_settings);
+    ASSERT_TRUE(c.acl_file == NULL && c.password_file == NULL);
+    ASSERT_EQ_INT(c.allow_anonymous, -1);
+    ASSERT_EQ_INT(c.allow_zero_length_clientid, 1);
+    ASSERT_EQ_INT(c.n_listeners, 2);
+    ASSERT_EQ_STR(c.listeners[0].password_file, "/a.pw");
+    ASSERT_EQ_STR(c.listeners[0].acl_file, "/a.acl");
+    ASSERT_EQ_INT(c.listeners[0].allow_anonymous, 1);
+    ASSERT_EQ_INT(c.listeners[0].allow_zero_length_clientid, -1);
+    ASSERT_FALSE(c.listeners[0].use_username_as_clientid);
+    ASSERT_TRUE(c.listeners[1].acl_file == NULL && c.listeners[1].auto_id_prefix);
+    ASSERT_EQ_STR(c.listeners[1].auto_id_prefix, "p-");
+    ASSERT_EQ_INT(c.listeners[1].allow_anonymous, -1);
+    ASSERT_EQ_INT(c.listeners[1].allow_zero_length_clientid, 0);
+    ASSERT_TRUE(c.listeners[1].use_username_as_clientid);
+    cfg_cleanup(&c);
+    /* false after a security option is fine, as in mosquitto */
+    expect_ok("acl_file /g.acl\nper_listener_settings false\n", &c);
+    ASSERT_EQ_STR(c.acl_file, "/g.acl");
+    cfg_cleanup(&c);
+}
+
 /* port/bind_address build the default listener (appended after explicit ones). */
 static void test_default_listener(void)
 {
@@ -453,7 +490,11 @@ struct err_case {
 static const struct err_case err_cases[] = {
     {"foo bar", "test.conf:1: unknown configuration keyword 'foo'"},
     {"\n\nPort 1883", "test.conf:3: unknown configuration keyword 'Port'"},
-    {"acl_file /etc/acl", "test.conf:1: 'acl_file' is not supported yet by midge"},
+    {"clientid_prefixes x", "test.conf:1: 'clientid_prefixes' is not supported yet by midge"},
+    {"password_file /p\nper_listener_settings true",
+     "test.conf:2: 'per_listener_settings true' must come before every security option"},
+    {"per_listener_settings true\nlistener 1883\nacl_file /a\nacl_file /b",
+     "test.conf:4: duplicate 'acl_file' value"},
     {"# x\ntls_engine tpm", "test.conf:2: 'tls_engine' is not supported yet by midge"},
     {"plugin_opt_db x", "test.conf:1: 'plugin_opt_db' is not supported yet by midge"},
     {"auth_opt_db x", "test.conf:1: 'auth_opt_db' is not supported yet by midge"},
@@ -606,7 +647,7 @@ static void test_schema(void)
         if (o->type == CFG_T_ENUM)
             ASSERT_TRUE(o->enum_values && o->enum_values[0]);
     }
-    ASSERT_EQ_INT(supported, 83);
+    ASSERT_EQ_INT(supported, 86);
     ASSERT_EQ_INT(ignored, 7);
     ASSERT_TRUE(cfg_schema_find("listen", 6) == NULL);
     ASSERT_TRUE(cfg_schema_find("listenerx", 9) == NULL);
@@ -728,6 +769,7 @@ int main(void)
     RUN_TEST(test_numeric_values);
     RUN_TEST(test_string_values);
     RUN_TEST(test_listeners);
+    RUN_TEST(test_per_listener_settings);
     RUN_TEST(test_default_listener);
     RUN_TEST(test_local_only);
     RUN_TEST(test_persistence_options);
