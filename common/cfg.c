@@ -63,6 +63,9 @@ void cfg_cleanup(struct cfg *c)
     for (size_t i = 0; i < c->n_listeners; i++)
         cfg_listener_cleanup(&c->listeners[i]);
     free(c->listeners);
+    for (size_t i = 0; i < c->n_bridges; i++)
+        cfg_bridge_cleanup(&c->bridges[i]);
+    free(c->bridges);
     for (size_t i = 0; i < c->n_warnings; i++)
         free(c->warnings[i]);
     free(c->warnings);
@@ -79,4 +82,49 @@ void cfg_cleanup(struct cfg *c)
     free(c->control_socket);
     free(c->control_group);
     set_scalar_defaults(c);
+}
+
+void cfg_bridge_init(struct cfg_bridge *br, const char *name, size_t len)
+{
+    memset(br, 0, sizeof *br);
+    br->name = xstrndup(name, len);
+    br->keepalive_interval = 60;
+    br->restart_base_s = 5;
+    br->restart_cap_s = 30;
+    br->idle_timeout = 60;
+    br->threshold = 10;
+    br->try_private = true;
+    br->notifications = true;
+    br->protocol_version = 4;
+    br->attempt_unsubscribe = true;
+    br->outgoing_retain = true;
+    br->tls_version = 12;
+}
+
+void cfg_bridge_cleanup(struct cfg_bridge *br)
+{
+    for (size_t i = 0; i < br->n_addrs; i++)
+        free(br->addrs[i].host);
+    free(br->addrs);
+    for (size_t i = 0; i < br->n_topics; i++) {
+        free(br->topics[i].pattern);
+        free(br->topics[i].local_prefix);
+        free(br->topics[i].remote_prefix);
+    }
+    free(br->topics);
+    free(br->name);
+    free(br->src_file);
+    free(br->remote_clientid);
+    free(br->remote_username);
+    free(br->remote_password);
+    free(br->local_clientid);
+    free(br->notification_topic);
+    free(br->cafile);
+    free(br->capath);
+    free(br->certfile);
+    free(br->keyfile);
+    free(br->identity);
+    free(br->psk);
+    free(br->bind_address);
+    memset(br, 0, sizeof *br);
 }

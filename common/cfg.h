@@ -58,11 +58,66 @@ struct cfg_listener {
     int allow_zero_length_clientid; /* -1 = not set (true) */
 };
 
+/* Direction bits of a bridge topic. */
+enum cfg_bridge_dir {
+    CFG_BRIDGE_OUT = 1, /* local -> remote */
+    CFG_BRIDGE_IN = 2,  /* remote -> local */
+    CFG_BRIDGE_BOTH = 3,
+};
+
+/* One `topic` line of a bridge. Prefixes are NULL when not given or given as "". */
+struct cfg_bridge_topic {
+    char *pattern; /* "" only with both prefixes (maps one topic to another) */
+    unsigned dir;  /* enum cfg_bridge_dir */
+    uint8_t qos;
+    char *local_prefix, *remote_prefix;
+};
+
+/* One remote address of a bridge. */
+struct cfg_bridge_addr {
+    char *host;
+    uint16_t port;
+};
+
+/* One `connection` block (common/cfg_parse_bridge.c). Strings owned; NULL = not given. */
+struct cfg_bridge {
+    char *name;
+    char *src_file; /* where the block started, for messages */
+    int src_line;
+    struct cfg_bridge_addr *addrs;
+    size_t n_addrs;
+    struct cfg_bridge_topic *topics;
+    size_t n_topics;
+    char *remote_clientid; /* NULL = "<hostname>.<name>" (filled in by the broker) */
+    char *remote_username, *remote_password;
+    char *local_clientid; /* NULL = "local.<remote_clientid>" */
+    bool cleansession;
+    uint16_t keepalive_interval;
+    int start_type;          /* 0 automatic, 1 lazy, 2 once */
+    uint32_t restart_base_s; /* restart_timeout: constant delay, or backoff base */
+    uint32_t restart_cap_s;  /* 0 = constant delay; else jittered backoff up to this */
+    uint32_t idle_timeout;   /* seconds, lazy bridges */
+    uint32_t threshold;      /* queued messages that start a lazy bridge */
+    bool round_robin, try_private, notifications, notifications_local_only;
+    char *notification_topic; /* NULL = $SYS/broker/connection/<remote_clientid>/state */
+    int protocol_version;     /* 3 (mqttv31) or 4 (mqttv311) */
+    bool attempt_unsubscribe, outgoing_retain;
+    /* TLS to the remote: on when a CA (file or path) or a PSK is given. */
+    char *cafile, *capath, *certfile, *keyfile;
+    char *identity, *psk; /* TLS-PSK identity and hex key */
+    bool insecure;        /* skip the host name check of the remote's certificate */
+    int tls_version;      /* minimum: 12 (default), 13 or 11 */
+    char *bind_address;   /* local address of the outgoing socket; NULL = any */
+};
+
 /* The whole configuration. Strings are owned by the struct (cfg_cleanup frees them). */
 struct cfg {
     struct cfg_listener *listeners;
     size_t n_listeners;
     bool local_only; /* no listener configured: 127.0.0.1 + ::1, anonymous allowed */
+
+    struct cfg_bridge *bridges; /* `connection` blocks, in file order */
+    size_t n_bridges;
 
     /* security (with per_listener_settings the listener's fields are used instead) */
     bool per_listener_settings;
@@ -123,5 +178,9 @@ void cfg_listener_cleanup(struct cfg_listener *li);
 /* Free everything *c owns and leave it as after cfg_init except that the string fields
  * are NULL (so that nothing is left allocated); safe to call twice. */
 void cfg_cleanup(struct cfg *c);
+/* Defaults of a new bridge block (as mosquitto 2.0); name is copied. */
+void cfg_bridge_init(struct cfg_bridge *br, const char *name, size_t len);
+/* Free what br owns. */
+void cfg_bridge_cleanup(struct cfg_bridge *br);
 
 #endif

@@ -281,10 +281,18 @@ static int apply_per_listener(const struct cfgp_line *l)
 typedef int (*special_fn)(const struct cfgp_line *l);
 
 static const special_fn specials[CFG_SP_COUNT_] = {
-    [CFG_SP_LISTENER] = cfg_parse__listener,         [CFG_SP_PORT] = cfg_parse__port,
-    [CFG_SP_BIND_ADDRESS] = cfg_parse__bind_address, [CFG_SP_MOUNT_POINT] = cfg_parse__mount_point,
-    [CFG_SP_LOG_DEST] = cfg_parse__log_dest,         [CFG_SP_LOG_TYPE] = cfg_parse__log_type,
-    [CFG_SP_INCLUDE_DIR] = cfg_parse__include_dir,   [CFG_SP_PER_LISTENER] = apply_per_listener,
+    [CFG_SP_LISTENER] = cfg_parse__listener,
+    [CFG_SP_PORT] = cfg_parse__port,
+    [CFG_SP_BIND_ADDRESS] = cfg_parse__bind_address,
+    [CFG_SP_MOUNT_POINT] = cfg_parse__mount_point,
+    [CFG_SP_LOG_DEST] = cfg_parse__log_dest,
+    [CFG_SP_LOG_TYPE] = cfg_parse__log_type,
+    [CFG_SP_INCLUDE_DIR] = cfg_parse__include_dir,
+    [CFG_SP_PER_LISTENER] = apply_per_listener,
+    [CFG_SP_CONNECTION] = cfg_parse__connection,
+    [CFG_SP_ADDRESS] = cfg_parse__address,
+    [CFG_SP_TOPIC] = cfg_parse__topic,
+    [CFG_SP_RESTART_TIMEOUT] = cfg_parse__restart_timeout,
 };
 
 /* Remember the first security option that per_listener_settings would make per
@@ -318,6 +326,14 @@ static int apply_supported(const struct cfgp_line *l)
         return generic[o->type](l, (char *)cfg_parse__listener_target(l) + o->listener_field);
     char *base =
         o->scope == CFG_SCOPE_LISTENER ? (char *)cfg_parse__listener_target(l) : (char *)l->x->c;
+    if (o->scope == CFG_SCOPE_BRIDGE) {
+        base = (char *)cfg_parse__bridge_target(l);
+        if (!base) {
+            char k[80];
+            return cfg_parse__error(l, "'%s' must follow a 'connection' line",
+                                    cfg_parse__quote(l->key, l->key_len, k, sizeof k));
+        }
+    }
     return generic[o->type](l, base + o->field);
 }
 
@@ -403,6 +419,8 @@ static int parse_main(const char *name, const char *text, size_t len, const stru
     int rc = cfg_parse__text(&x, &f, text, len);
     if (rc == 0)
         rc = cfg_parse__finish(&x);
+    if (rc == 0)
+        rc = cfg_parse__bridges_finish(&x);
     if (rc == 0)
         rc = cfg_tls_validate(out, x.d);
     cfg_listener_cleanup(&x.deflt);

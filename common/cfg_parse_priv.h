@@ -39,7 +39,8 @@ struct cfgp_ctx {
     char *deflt_note;          /* "file:line: 'key'" of the first other line that set it */
     bool any_listener;         /* listener, port or bind_address seen: not local-only */
     bool log_dest_set, log_type_set, log_file_seen;
-    char *sec_note; /* "file:line: 'key'" of the first per-listener-capable security line */
+    char *sec_note;    /* "file:line: 'key'" of the first per-listener-capable security line */
+    size_t bridge_cur; /* 1 + index of the current `connection` block; 0 = none */
 };
 
 /* One configuration line split into keyword and value (both borrowed, not
@@ -100,6 +101,16 @@ int cfg_parse__mount_point(const struct cfgp_line *l);
 int cfg_parse__log_dest(const struct cfgp_line *l);
 int cfg_parse__log_type(const struct cfgp_line *l);
 int cfg_parse__include_dir(const struct cfgp_line *l);
+
+/* Bridge keywords (cfg_parse_bridge.c). bridge_target is the current `connection`
+ * block, or NULL before the first one. */
+struct cfg_bridge *cfg_parse__bridge_target(const struct cfgp_line *l);
+int cfg_parse__connection(const struct cfgp_line *l);
+int cfg_parse__address(const struct cfgp_line *l);
+int cfg_parse__topic(const struct cfgp_line *l);
+int cfg_parse__restart_timeout(const struct cfgp_line *l);
+/* Check every bridge block once the whole file is read (address and topic given, ...). */
+int cfg_parse__bridges_finish(struct cfgp_ctx *x);
 
 /* Add the implicit default listener if it was configured, set local_only, and check
  * that no two listeners share a port and address. */

@@ -112,6 +112,9 @@ struct plat_addr {
  * ERR_INVAL with the resolver's text in *d. */
 int plat_net_resolve(const char *host, uint16_t port, enum plat_family fam, bool passive,
                      struct plat_addr *out, int max, struct err_detail *d);
+/* The machine's host name (the first label is enough for ids) into out (always
+ * terminated); "localhost" when the system has none. Never blocks; any thread. */
+void plat_net_hostname(char *out, size_t outlen);
 /* Render an address as "1.2.3.4:1883" or "[::1]:1883" into out (always terminated). */
 const char *plat_addr_format(const struct plat_addr *a, char *out, size_t outlen);
 /* Family of an address (PLAT_AF_INET or PLAT_AF_INET6). */
@@ -130,6 +133,10 @@ int plat_sock_accept(plat_sock *listener, plat_sock **out, struct plat_addr *pee
  * plat_sock_connect_result when it fires. Returns 0 or an error. */
 int plat_sock_connect(plat_loop *loop, const struct plat_addr *a, plat_sock **out,
                       struct err_detail *d);
+/* Like plat_sock_connect, but bound to the local address *bind first (port 0 = any;
+ * same family as *a; NULL = no bind). Returns 0, ERR_ADDRNOTAVAIL or another error. */
+int plat_sock_connect_from(plat_loop *loop, const struct plat_addr *a, const struct plat_addr *bind,
+                           plat_sock **out, struct err_detail *d);
 /* After PLAT_EV_WRITE on a connecting socket: 0 when connected, else the error. */
 int plat_sock_connect_result(plat_sock *s);
 /* Set the readiness interest (PLAT_EV_READ|PLAT_EV_WRITE, 0 to pause) and the callback.

@@ -219,11 +219,23 @@ static int connect_err(int e)
 int plat_sock_connect(plat_loop *loop, const struct plat_addr *a, plat_sock **out,
                       struct err_detail *d)
 {
+    return plat_sock_connect_from(loop, a, NULL, out, d);
+}
+
+int plat_sock_connect_from(plat_loop *loop, const struct plat_addr *a,
+                           const struct plat_addr *bind_to, plat_sock **out, struct err_detail *d)
+{
     char text[INET6_ADDRSTRLEN + 16];
     plat_addr_format(a, text, sizeof text);
     int fd = socket(addr_sa(a)->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return posix__err(d, connect_err(errno), errno, text);
+    if (bind_to && bind(fd, addr_sa(bind_to), bind_to->len) != 0) {
+        int e = errno;
+        close(fd);
+        plat_addr_format(bind_to, text, sizeof text);
+        return posix__err(d, e == EADDRNOTAVAIL ? ERR_ADDRNOTAVAIL : ERR_IO, e, text);
+    }
     int rc;
     do
         rc = connect(fd, addr_sa(a), a->len);

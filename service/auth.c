@@ -136,7 +136,7 @@ static void close_stale(struct broker *b, struct sec_domain *dom, const struct p
         again = false;
         for (struct link *l = b->conns.next; l != &b->conns; l = l->next) {
             struct conn *c = link_entry(l, struct conn, all_link);
-            if (c->state == CONN_ACTIVE && sec_of_listener(c->lst) == dom &&
+            if (c->state == CONN_ACTIVE && !c->bridge && sec_of_listener(c->lst) == dom &&
                 conn_is_stale(dom, dom->users, nf, c)) {
                 c->pw_checked = false;
                 conn_close(c, "credentials or anonymous access no longer valid");

@@ -7,6 +7,7 @@
 #include "common/cfg_schema.h"
 #include "common/cfg_tls.h"
 #include "common/mem.h"
+#include "service/bridge.h"
 #include "service/sec.h"
 #include "service/conn.h"
 #include "service/ctl_server.h"
@@ -149,6 +150,9 @@ int broker_start(struct broker *b, plat_loop *loop)
     plat_timer_start(b->expiry_timer, 1000, 1000);
     sys_tree_start(b);
     log_topic_start(b);
+    rc = bridge_start_all(b);
+    if (rc < 0)
+        return rc;
     log_notice("midge %s running", MIDGE_VERSION);
     return 0;
 }
@@ -157,6 +161,7 @@ void broker_stop(struct broker *b)
 {
     log_notice("midge shutting down");
     ctl_server_stop(b);
+    bridge_stop_all(b);
     /* Connections first: closing publishes wills and reaping updates their listener,
      * so the listeners must outlive them. */
     conn_close_all(b);
@@ -239,6 +244,7 @@ void broker_cleanup(struct broker *b)
     ctl_server_stop(b);
     conn_close_all(b); /* before the listeners that the connections point to */
     conn_before_sleep(b);
+    bridge_cleanup_all(b); /* after its connections were reaped */
     listener_close_all(b);
     while (link_linked(&b->offline)) {
         struct session *s = link_entry(b->offline.next, struct session, expiry_link);

@@ -18,6 +18,8 @@
 
 struct acl_view;
 struct auth;
+struct bridge;
+struct bridge_set;
 struct persist;
 struct rstream;
 struct conn;
@@ -122,10 +124,13 @@ struct conn {
     char addr[48];   /* "[8 groups of IPv6]:65535" fits; longer (zone ids) is cut */
     uint8_t state;   /* enum conn_state */
     uint8_t version; /* 3, 4, 5 after CONNECT */
-    bool send_will;  /* will pending: published on any close but DISCONNECT */
-    bool want_write; /* PLAT_EV_WRITE interest registered */
-    bool reading;    /* PLAT_EV_READ interest registered */
-    bool pw_checked; /* username and password verified against password_file */
+    /* One-bit flags: they share a byte, which keeps idle connections small. */
+    bool send_will : 1;   /* will pending: published on any close but DISCONNECT */
+    bool want_write : 1;  /* PLAT_EV_WRITE interest registered */
+    bool reading : 1;     /* PLAT_EV_READ interest registered */
+    bool pw_checked : 1;  /* username and password verified against password_file */
+    bool bridge_peer : 1; /* a remote bridge (try_private): its messages are not routed
+                           * back to it */
     uint16_t keepalive;
     uint64_t last_rx_ms;
     uint64_t connected_ms;
@@ -141,6 +146,8 @@ struct conn {
     struct link flush_link;   /* broker.flush when out has data to write */
     struct link ka_link;      /* keepalive wheel slot */
     struct tls_conn *tls;     /* owned TLS state (service/tls.h); NULL = plain TCP */
+    /* Our outgoing bridge connection (service/bridge.h); NULL for clients. */
+    struct bridge *bridge;
 };
 
 #define KA_SLOTS 1024u
@@ -189,6 +196,11 @@ struct broker {
     struct persist *persist;
     uint64_t persist_changes; /* changes counted for autosave_on_changes */
     struct ctl_server *ctl;   /* control socket (ctl_server.c); NULL when off */
+
+    /* Outgoing bridges (bridge.c). */
+    struct bridge_set *bridges;
+    /* While a bridge's message is routed: the bridge's own session, which is skipped. */
+    struct session *no_local;
     /* Save persistent state now (SIGUSR1 and the control socket's persist.save): 0 or an
      * error with the reason in *d; NULL = this build has no persistence. */
     int (*save)(struct broker *b, struct err_detail *d);

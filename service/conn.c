@@ -5,6 +5,7 @@
 
 #include "common/mem.h"
 #include "service/acl.h"
+#include "service/bridge.h"
 #include "service/dispatch.h"
 #include "service/log.h"
 #include "service/out_pool.h"
@@ -95,6 +96,21 @@ static bool accept_one(struct listener *lst)
     return true;
 }
 
+struct conn *conn_adopt(struct listener *lst, plat_sock *sock, const struct plat_addr *peer)
+{
+    struct broker *b = lst->b;
+    struct conn *c = conn_new(lst, sock, peer);
+    lst->n_conns++;
+    b->stats.connections++;
+    b->stats.sockets_open++;
+    if (b->cfg.set_tcp_nodelay)
+        plat_sock_set_nodelay(sock, true);
+    c->reading = true;
+    plat_sock_watch(sock, PLAT_EV_READ, on_conn_io, c);
+    conn_keepalive_arm(c);
+    return c;
+}
+
 void conn_accept_all(struct listener *lst)
 {
     /* Bound the batch so a connection storm cannot starve established clients. */
@@ -106,6 +122,11 @@ static void mark_flush(struct conn *c)
 {
     if (!link_linked(&c->flush_link) && c->state != CONN_CLOSING)
         link_push(&c->b->flush, &c->flush_link);
+}
+
+void conn_flush_soon(struct conn *c)
+{
+    mark_flush(c);
 }
 
 int conn_send(struct conn *c, const struct mqtt_packet *p)
@@ -132,6 +153,10 @@ void conn_send_ack(struct conn *c, uint8_t type, uint16_t mid)
 void conn_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_t mid, bool dup,
                        bool retain)
 {
+    if (c->bridge) {
+        bridge_send_publish(c, m, qos, mid, dup, retain); /* remaps the topic */
+        return;
+    }
     struct mqtt_packet p = {.type = MQTT_PKT_PUBLISH};
     const char *topic = m->topic;
     size_t tlen = m->topic_len;
@@ -391,6 +416,8 @@ void conn_close(struct conn *c, const char *reason)
      * (offline) session, not marked in flight on a connection that will never send it. */
     if (c->sess)
         session_detach(c->sess);
+    if (c->bridge)
+        bridge_conn_closed(c);
     if (c->send_will && c->will) {
         struct msg *w = c->will;
         c->will = NULL;

@@ -13,6 +13,15 @@
 /* Accept every pending connection on lst. Called from the listener's read callback. */
 void conn_accept_all(struct listener *lst);
 
+/* Adopt the connected socket sock (owned from now on) as a new connection of lst, as
+ * if accepted there: the bridge's outgoing connections use this. Returns the connection
+ * (owned by the broker, reaped like any other). */
+struct conn *conn_adopt(struct listener *lst, plat_sock *sock, const struct plat_addr *peer);
+
+/* Have c's pending output (for example TLS handshake records) written in the next
+ * before-sleep flush. */
+void conn_flush_soon(struct conn *c);
+
 /* Append the encoding of *p to c's output; it is written in the before-sleep flush,
  * coalesced with everything else produced in this loop iteration. Returns 0,
  * ERR_CLOSED when c is closing (only a refusing CONNACK still goes out), or ERR_TOOBIG

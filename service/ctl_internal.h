@@ -111,6 +111,8 @@ int ctl_ops_persist_save(struct ctl_client *cl, const cJSON *args, cJSON **resul
 
 /* The stats object of stats.get and of stats events (caller owns the result). */
 cJSON *ctl_ops_stats_snapshot(struct broker *b);
+/* The `bridges` array of the stats snapshot (service/bridge_sys.c); caller owns it. */
+cJSON *bridge_ctl_json(struct broker *b);
 /* Stop and free every subscription of cl. */
 void ctl_ops_subs_cleanup(struct ctl_client *cl);
 /* Queue an encoded frame (consumed) on cl and start writing it; on a write error or an

@@ -4,6 +4,7 @@
 #include "common/cfg.h"
 #include "common/cfg_write.h"
 #include "common/mem.h"
+#include "service/bridge.h"
 #include "service/config_io.h"
 #include "service/ctl_internal.h"
 #include "service/log.h"
@@ -48,6 +49,8 @@ int ctl_files_validate(const char *path, const char *text, size_t len, struct cf
     int rc = config_io_parse_text(path, text, len, out, d);
     /* As `midge -t`: certificates and keys must load, not only parse. */
     if (rc == 0 && tls_config_check(out, d) < 0)
+        rc = ERR_CONFIG;
+    if (rc == 0 && bridge_config_check(out, false, d) < 0)
         rc = ERR_CONFIG;
     return rc;
 }

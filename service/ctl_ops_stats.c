@@ -34,6 +34,7 @@ cJSON *ctl_ops_stats_snapshot(struct broker *b)
     cJSON *r = ctl_json_object();
     ctl_json_add_u64(r, "time_ms", (uint64_t)plat_time_wall_ms());
     cJSON_AddItemToObject(r, "stats", stats);
+    cJSON_AddItemToObject(r, "bridges", bridge_ctl_json(b));
     return r;
 }
 

@@ -3,6 +3,7 @@
  * handler; the only place where errors become MQTT reason codes. */
 #include "service/dispatch.h"
 
+#include "service/bridge.h"
 #include "service/conn.h"
 #include "service/log.h"
 
@@ -93,6 +94,8 @@ static int dispatch_active(struct conn *c, const struct mqtt_packet *p)
 
 int dispatch_packet(struct conn *c, const struct mqtt_header *h, const uint8_t *body)
 {
+    if (c->bridge)
+        return bridge_dispatch(c, h, body); /* our client connection to a remote broker */
     if (c->state == CONN_NEW && h->type != MQTT_PKT_CONNECT) {
         conn_close(c, "first packet is not CONNECT");
         return ERR_PROTOCOL;
@@ -100,6 +103,8 @@ int dispatch_packet(struct conn *c, const struct mqtt_header *h, const uint8_t *
     struct mqtt_packet p;
     struct err_detail d = {{0}, {0}, 0};
     int rc = mqtt_codec_decode(h, body, c->version ? c->version : MQTT_V311, &p, &d);
+    if (h->type == MQTT_PKT_CONNECT && rc == ERR_NOTSUP && bridge_peer_decode(c, h, body, &p) == 0)
+        rc = 0; /* a remote bridge announcing itself (try_private) */
     if (h->type == MQTT_PKT_CONNECT && (rc == 0 || rc == ERR_NOTSUP))
         return dispatch_connect(c, &p, rc);
     if (rc < 0) {

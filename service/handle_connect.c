@@ -4,6 +4,7 @@
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
 #include "service/acl.h"
+#include "service/bridge.h"
 #include "service/auth.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
@@ -109,8 +110,9 @@ static int check_will(const struct conn *c, const struct mqtt_connect *p, const 
 {
     if (!will)
         return 0;
-    if (acl_topic_is_reserved((const char *)p->will_topic.p, p->will_topic.len))
-        return ERR_AUTH;
+    if (acl_topic_is_reserved((const char *)p->will_topic.p, p->will_topic.len) &&
+        !bridge_may_publish_sys(c, p->will_topic.p, p->will_topic.len))
+        return ERR_AUTH; /* (a remote bridge's state will is the exception) */
     struct acl_view *v = acl_view_for(sec_of_listener(c->lst), id, c->username);
     bool ok = acl_view_allows(v, will->topic, will->topic_len, ACL_WRITE);
     acl_view_free(v);

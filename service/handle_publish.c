@@ -3,6 +3,7 @@
 #include "common/mem.h"
 #include "common/mqtt_topic.h"
 #include "service/acl.h"
+#include "service/bridge.h"
 #include "service/conn.h"
 #include "service/dispatch.h"
 #include "service/log.h"
@@ -44,7 +45,8 @@ static bool may_forward(struct conn *c, const struct mqtt_publish *p)
         return false;
     }
     /* $SYS belongs to the broker and $share/... is subscription syntax (acl.h). */
-    if (acl_topic_is_reserved((const char *)p->topic.p, p->topic.len)) {
+    if (acl_topic_is_reserved((const char *)p->topic.p, p->topic.len) &&
+        !bridge_may_publish_sys(c, p->topic.p, p->topic.len)) {
         log_notice("client=%s addr=%s publish to %.*s refused", c->sess->client_id, c->addr,
                    (int)mqtt_topic_level_len((const char *)p->topic.p, p->topic.len),
                    (const char *)p->topic.p);
@@ -83,11 +85,17 @@ int handle_publish(struct conn *c, const struct mqtt_publish *p)
     if (forward) {
         struct msg *m = make_msg(c, p);
         /* A denied publish is dropped (not retained either), but its QoS flow below
-         * completes so that the client does not resend it forever. */
-        if (acl_session_may_write(c->sess, m->topic, m->topic_len))
+         * completes so that the client does not resend it forever. A remote bridge
+         * does not get its own messages back. */
+        if (acl_session_may_write(c->sess, m->topic, m->topic_len)) {
+            if (c->bridge_peer)
+                b->no_local = c->sess;
             route_publish(b, m);
-        else
+            if (c->bridge_peer)
+                b->no_local = NULL;
+        } else {
             log_debug("client=%s publish to '%s' denied by the ACL", c->sess->client_id, m->topic);
+        }
         msg_unref(m);
     }
     if (p->qos == 1)

@@ -3,6 +3,7 @@
  * runner with the broker's lifecycle callbacks. */
 #include "common/cfg.h"
 #include "common/platform.h"
+#include "service/bridge.h"
 #include "service/broker.h"
 #include "service/config_io.h"
 #include "service/log.h"
@@ -110,6 +111,8 @@ static int load_config(const struct args *a, struct cfg *c)
     /* Certificates, keys and CA files are checked now, so `midge -t` and a broken
      * start name the listener and the file at fault. */
     rc = tls_config_check(c, &d);
+    if (rc == 0)
+        rc = bridge_config_check(c, a->test_only, &d);
     if (rc < 0) {
         fprintf(stderr, "midge: %s\n", err_detail_format(&d, msg, sizeof msg));
         return rc;

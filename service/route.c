@@ -52,6 +52,8 @@ size_t route_publish(struct broker *b, struct msg *m)
     size_t n = b->n_matches;
     for (size_t i = 0; i < n; i++) {
         struct session *s = b->matches[i];
+        if (s == b->no_local)
+            continue; /* a bridge's message is not sent back to where it came from */
         /* Only partly readable filters matched: this topic needs the READ check. */
         if (!s->match_readable && !acl_session_may_read(s, m->topic, m->topic_len))
             continue;

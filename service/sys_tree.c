@@ -4,6 +4,7 @@
 
 #include "common/mem.h"
 #include "common/platform.h"
+#include "service/bridge.h"
 #include "service/msg.h"
 #include "service/route.h"
 #include "service/stats.h"
@@ -160,7 +161,7 @@ size_t sys_tree_update(struct broker *b)
         publish(b, t->name, payload);
         n++;
     }
-    return n;
+    return n + bridge_sys_publish(b);
 }
 
 /* Arm the timer for the configured interval (or disarm it). The version is published

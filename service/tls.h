@@ -79,6 +79,17 @@ bool tls_conn_is_established(const struct tls_conn *t);
 /* Static-lifetime-of-t text of the last TLS failure ("" if none). */
 const char *tls_conn_error(const struct tls_conn *t);
 
+/* Client side, for bridges (tls_openssl_client.c). Build the context of bridge br's
+ * TLS (CA file/path, client certificate and key, minimum version, or PSK identity and
+ * key; br borrowed, files read now). Returns 0 with the caller-owned context in *out
+ * (tls_ctx_free), or an error with *d naming the bridge's file:line and the file. */
+int tls_client_ctx_new(const struct cfg_bridge *br, struct tls_ctx **out, struct err_detail *d);
+/* A client-side connection to host from ctx (tls_conn_free): sends the server name, and
+ * when check_host the certificate must match host. The handshake starts on the first
+ * tls_conn_read. Returns 0 or ERR_NOMEM. */
+int tls_client_conn_new(struct tls_ctx *ctx, const char *host, bool check_host,
+                        struct tls_conn **out);
+
 /* The identity the handshake proved: the PSK identity, or of the verified client
  * certificate the common name (subject false) or whole RFC 2253 subject (subject
  * true). Returns 0 with a caller-owned string in *out, or ERR_NOTFOUND when the client

@@ -110,6 +110,23 @@ const char *tls_conn_error(const struct tls_conn *t)
     return "";
 }
 
+int tls_client_ctx_new(const struct cfg_bridge *br, struct tls_ctx **out, struct err_detail *d)
+{
+    *out = NULL;
+    return err_set(d, ERR_NOTSUP, br->src_file, br->src_line,
+                   "bridge '%s': this build of midge has no TLS", br->name);
+}
+
+int tls_client_conn_new(struct tls_ctx *ctx, const char *host, bool check_host,
+                        struct tls_conn **out)
+{
+    (void)ctx;
+    (void)host;
+    (void)check_host;
+    *out = NULL;
+    return ERR_NOTSUP;
+}
+
 int tls_conn_peer_name(const struct tls_conn *t, bool subject, char **out)
 {
     (void)t;

@@ -158,6 +158,18 @@ int tls_ctx_new(struct tls_server *s, const struct cfg_listener *lc, struct tls_
     return 0;
 }
 
+struct tls_ctx *tls_openssl__ctx_wrap(SSL_CTX *ctx)
+{
+    struct tls_ctx *t = xcalloc(1, sizeof *t);
+    t->ctx = ctx;
+    return t;
+}
+
+SSL *tls_openssl__conn_ssl(struct tls_conn *t)
+{
+    return t->ssl;
+}
+
 void tls_ctx_free(struct tls_ctx *ctx)
 {
     if (!ctx)

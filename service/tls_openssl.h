@@ -17,6 +17,10 @@ void tls_openssl__last_error(char *out, size_t outlen);
 int tls_openssl__ctx_build(struct tls_server *s, const struct cfg_listener *lc, SSL_CTX **out,
                            struct err_detail *d);
 
+/* Wrap ctx (consumed) as a struct tls_ctx; and the SSL object of a connection. */
+struct tls_ctx *tls_openssl__ctx_wrap(SSL_CTX *ctx);
+SSL *tls_openssl__conn_ssl(struct tls_conn *t);
+
 /* Turn on TLS-PSK with hint for ctx, looking identities up in s's keys. */
 int tls_openssl__ctx_psk(struct tls_server *s, SSL_CTX *ctx, const char *hint,
                          struct err_detail *d);

@@ -237,11 +237,23 @@ static int connect_err(int e)
 int plat_sock_connect(plat_loop *loop, const struct plat_addr *a, plat_sock **out,
                       struct err_detail *d)
 {
+    return plat_sock_connect_from(loop, a, NULL, out, d);
+}
+
+int plat_sock_connect_from(plat_loop *loop, const struct plat_addr *a,
+                           const struct plat_addr *bind_to, plat_sock **out, struct err_detail *d)
+{
     char text[INET6_ADDRSTRLEN + 16];
     plat_addr_format(a, text, sizeof text);
     SOCKET s = new_socket(addr_sa(a)->sa_family);
     if (s == INVALID_SOCKET)
         return win32__err(d, connect_err(WSAGetLastError()), (DWORD)WSAGetLastError(), text);
+    if (bind_to && bind(s, addr_sa(bind_to), (int)bind_to->len) != 0) {
+        int e = WSAGetLastError();
+        closesocket(s);
+        plat_addr_format(bind_to, text, sizeof text);
+        return win32__err(d, e == WSAEADDRNOTAVAIL ? ERR_ADDRNOTAVAIL : ERR_IO, (DWORD)e, text);
+    }
     if (connect(s, addr_sa(a), (int)a->len) != 0 && WSAGetLastError() != WSAEWOULDBLOCK) {
         int e = WSAGetLastError();
         closesocket(s);

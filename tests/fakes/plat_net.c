@@ -180,6 +180,13 @@ int plat_sock_connect(plat_loop *loop, const struct plat_addr *a, plat_sock **ou
     return err_set(d, ERR_NOTSUP, NULL, 0, "the fake network has no outbound connections");
 }
 
+int plat_sock_connect_from(plat_loop *loop, const struct plat_addr *a, const struct plat_addr *bind,
+                           plat_sock **out, struct err_detail *d)
+{
+    (void)bind;
+    return plat_sock_connect(loop, a, out, d);
+}
+
 int plat_sock_connect_result(plat_sock *s)
 {
     (void)s;
