@@ -102,6 +102,7 @@ struct cfg_bridge {
     char *notification_topic; /* NULL = $SYS/broker/connection/<remote_clientid>/state */
     int protocol_version;     /* 3 (mqttv31) or 4 (mqttv311) */
     bool attempt_unsubscribe, outgoing_retain;
+    uint32_t max_packet_size; /* bridge_max_packet_size: largest packet to the remote; 0 = none */
     /* TLS to the remote: on when a CA (file or path) or a PSK is given. */
     char *cafile, *capath, *certfile, *keyfile;
     char *identity, *psk; /* TLS-PSK identity and hex key */

@@ -844,12 +844,14 @@ static const struct cfg_option rows[O_COUNT_] = {
          .doc = "Keeps the retain flag on messages sent to the remote broker."},
     [O_bridge_max_packet_size] =
         {.name = "bridge_max_packet_size",
-         NY(BRIDGE, B, INT),
+         SUP(BRIDGE, B, INT),
+         BF(max_packet_size),
 
          RANGE(0, 268435460),
          .zero_ok = true,
          .default_text = "0",
-         .doc = "Largest packet sent to the remote broker; 0 means no limit."},
+         .doc = "Largest packet sent to the remote broker (after topic remapping); a "
+                "larger message is not forwarded and counts as dropped. 0 means no limit."},
     [O_bridge_bind_address] = {.name = "bridge_bind_address",
                                SUP(BRIDGE, B, STRING),
                                BF(bind_address),

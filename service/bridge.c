@@ -45,6 +45,7 @@ struct session *bridge__session(struct bridge *br)
     /* The local side always keeps its session: QoS 1/2 messages for a bridge that is
      * down wait in it (within max_queued_messages) until the remote is back. */
     s->persistent = true;
+    s->bridge = br; /* bridge_max_packet_size is checked when messages are queued */
     for (size_t i = 0; i < br->cfg->n_topics; i++) {
         const struct bridge_topic *t = &br->topics[i];
         if (t->t->dir & CFG_BRIDGE_OUT)
@@ -361,6 +362,9 @@ void bridge_cleanup_all(struct broker *b)
     bridge_stop_all(b);
     for (size_t i = 0; i < set->n; i++) {
         struct bridge *br = set->v[i];
+        struct session *s = session_find(b, br->local_id, strlen(br->local_id));
+        if (s && s->bridge == br)
+            s->bridge = NULL;
         if (br->thread)
             plat_thread_join(br->thread);
         free(br->job);

@@ -28,6 +28,11 @@ int bridge_config_check(const struct cfg *c, bool resolve, struct err_detail *d)
 /* Handle one packet from the remote on bridge connection c (h, body borrowed). Returns
  * 0 or an error after which c has been closed. */
 int bridge_dispatch(struct conn *c, const struct mqtt_header *h, const uint8_t *body);
+/* Whether m (borrowed), sent at qos with its topic remapped for the outgoing direction,
+ * fits br's bridge_max_packet_size (always true without one). Called when a message is
+ * delivered to the bridge's local session, so a message too large for the remote is
+ * dropped there (counted) and never holds up the QoS 1/2 window. */
+bool bridge_fits(const struct bridge *br, const struct msg *m, uint8_t qos);
 /* Send m (borrowed) to the remote on bridge connection c with the topic remapped for the
  * outgoing direction; counts it as forwarded. */
 void bridge_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_t mid, bool dup,

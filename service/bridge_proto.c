@@ -265,6 +265,43 @@ int bridge_dispatch(struct conn *c, const struct mqtt_header *h, const uint8_t *
     }
 }
 
+/* The first outgoing topic entry whose local filter matches m, or NULL (then the topic
+ * is sent as it is). */
+static const struct bridge_topic *out_topic(const struct bridge *br, const struct msg *m)
+{
+    for (size_t i = 0; br && i < br->cfg->n_topics; i++) {
+        const struct bridge_topic *t = &br->topics[i];
+        if ((t->t->dir & CFG_BRIDGE_OUT) &&
+            mqtt_topic_matches(t->local_filter, strlen(t->local_filter), m->topic, m->topic_len))
+            return t;
+    }
+    return NULL;
+}
+
+bool bridge_fits(const struct bridge *br, const struct msg *m, uint8_t qos)
+{
+    uint32_t max = br->cfg->max_packet_size;
+    if (max == 0)
+        return true;
+    size_t tlen = m->topic_len;
+    const struct bridge_topic *t = out_topic(br, m);
+    if (t) {
+        /* The length remap() gives: the local prefix swapped for the remote one. */
+        const char *lp = t->t->local_prefix, *rp = t->t->remote_prefix;
+        size_t ol = lp ? strlen(lp) : 0, nl = rp ? strlen(rp) : 0;
+        if (ol > tlen || (ol && memcmp(m->topic, lp, ol) != 0))
+            ol = 0;
+        if (nl + tlen - ol <= 65535)
+            tlen = nl + tlen - ol;
+    }
+    uint64_t remaining = 2u + tlen + (qos ? 2u : 0u) + m->payload_len;
+    unsigned lenbytes = remaining < 128u       ? 1u
+                        : remaining < 16384u   ? 2u
+                        : remaining < 2097152u ? 3u
+                                               : 4u;
+    return 1u + lenbytes + remaining <= max;
+}
+
 void bridge_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_t mid, bool dup,
                          bool retain)
 {
@@ -272,16 +309,12 @@ void bridge_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint1
     struct mqtt_packet p = {.type = MQTT_PKT_PUBLISH};
     char *topic = NULL;
     p.u.publish.topic = (struct mqtt_bytes){(const uint8_t *)m->topic, m->topic_len};
-    for (size_t i = 0; br && i < br->cfg->n_topics; i++) {
-        const struct bridge_topic *t = &br->topics[i];
-        if (!(t->t->dir & CFG_BRIDGE_OUT) ||
-            !mqtt_topic_matches(t->local_filter, strlen(t->local_filter), m->topic, m->topic_len))
-            continue;
+    const struct bridge_topic *t = out_topic(br, m);
+    if (t) {
         topic = xmalloc(65536);
         p.u.publish.topic.len =
             (uint16_t)remap(m->topic, m->topic_len, t->t->local_prefix, t->t->remote_prefix, topic);
         p.u.publish.topic.p = (const uint8_t *)topic;
-        break;
     }
     p.u.publish.qos = qos;
     p.u.publish.dup = dup;

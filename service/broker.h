@@ -107,6 +107,9 @@ struct session {
     struct acl_view *acl;    /* owned; this client's compiled ACL (acl.c) */
     char *acl_username;      /* owned; username of its last CONNECT (NULL = none) */
     struct link expiry_link; /* in broker.offline when persistent and offline */
+    /* The bridge whose local session this is (borrowed, service/bridge.c; cleared when
+     * the bridge is freed); NULL for clients. */
+    struct bridge *bridge;
     /* Owned retained streams still being delivered, oldest first (rstream.c). */
     struct rstream *rstreams;
 };

@@ -5,6 +5,7 @@
 
 #include "common/mem.h"
 #include "service/acl.h"
+#include "service/bridge.h"
 #include "service/conn.h"
 #include "service/log.h"
 #include "service/rstream.h"
@@ -211,6 +212,10 @@ static void q_push(struct session *s, struct msg *m, uint8_t qos, bool retain)
 void session_deliver(struct session *s, struct msg *m, uint8_t qos, bool retain)
 {
     struct broker *b = s->b;
+    if (s->bridge && !bridge_fits(s->bridge, m, qos)) {
+        b->stats.pub_dropped++; /* bridge_max_packet_size: never sent, never queued */
+        return;
+    }
     if (qos == 0 && s->conn) {
         /* The hot path: encode straight into the output buffer, no allocation. A
          * consumer that stopped reading loses QoS 0 traffic instead of growing us. */

@@ -71,6 +71,27 @@ def test_out_in_and_qos():
             rsub.expect_nothing(0.5)
 
 
+def test_bridge_max_packet_size():
+    # 60-byte limit on packets to the remote, counted after remapping (loc/ -> remote/,
+    # +3 bytes): a message that fits locally but not once remapped is not forwarded, and
+    # a dropped QoS 1 message does not hold up the ones after it.
+    with Broker() as remote:
+        topics = ["big/# out 1 loc/ remote/"]
+        with Broker(conf=bridge_conf("b9", remote, topics, ["bridge_max_packet_size 60"])) as local:
+            connected(local, remote, "b9")
+            rsub = remote.client()
+            rsub.subscribe("remote/big/#", 1)
+            lpub = local.client()
+            # PUBLISH QoS 1 size = 2 (fixed header) + 2 + len(topic) + 2 (id) + payload.
+            fits = 60 - (2 + 2 + len("remote/big/a") + 2)
+            lpub.publish("loc/big/a", b"x" * fits, 1)
+            rsub.expect_publish("remote/big/a", b"x" * fits)
+            lpub.publish("loc/big/b", b"y" * (fits + 1), 1)      # one byte too many
+            lpub.publish("loc/big/a", b"z", 1)
+            rsub.expect_publish("remote/big/a", b"z")          # not stuck behind it
+            rsub.expect_nothing(0.3)
+
+
 def test_prefix_remapping_and_no_loop():
     with Broker() as remote:
         topics = ["t/# both 1 loc/ rem/", "\"\" in 1 here/x there/y"]

@@ -647,7 +647,7 @@ static void test_schema(void)
         if (o->type == CFG_T_ENUM)
             ASSERT_TRUE(o->enum_values && o->enum_values[0]);
     }
-    ASSERT_EQ_INT(supported, 86);
+    ASSERT_EQ_INT(supported, 87);
     ASSERT_EQ_INT(ignored, 7);
     ASSERT_TRUE(cfg_schema_find("listen", 6) == NULL);
     ASSERT_TRUE(cfg_schema_find("listenerx", 9) == NULL);

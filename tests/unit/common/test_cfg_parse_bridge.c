@@ -42,6 +42,7 @@ static void test_defaults(void)
     ASSERT_TRUE(b->try_private && b->notifications && !b->notifications_local_only);
     ASSERT_TRUE(!b->cleansession && !b->round_robin && b->attempt_unsubscribe);
     ASSERT_TRUE(b->outgoing_retain);
+    ASSERT_EQ_INT(b->max_packet_size, 0);
     ASSERT_EQ_INT(b->protocol_version, 4);
     ASSERT_EQ_INT(b->start_type, 0);
     ASSERT_EQ_INT(b->threshold, 10);
@@ -67,6 +68,7 @@ static void test_values(void)
                        "try_private false\nnotifications false\nnotification_topic n/t\n"
                        "notifications_local_only true\nbridge_protocol_version mqttv31\n"
                        "bridge_attempt_unsubscribe false\nbridge_outgoing_retain false\n"
+                       "bridge_max_packet_size 1024\n"
                        "bridge_cafile ca.pem\nbridge_certfile c.pem\nbridge_keyfile k.pem\n"
                        "bridge_insecure true\nbridge_tls_version tlsv1.3\n"
                        "bridge_bind_address 127.0.0.2\n"
@@ -113,6 +115,7 @@ static void test_values(void)
     ASSERT_EQ_STR(b->notification_topic, "n/t");
     ASSERT_EQ_INT(b->protocol_version, 3);
     ASSERT_TRUE(!b->attempt_unsubscribe && !b->outgoing_retain);
+    ASSERT_EQ_INT(b->max_packet_size, 1024);
     ASSERT_EQ_STR(b->cafile, "ca.pem");
     ASSERT_EQ_STR(b->certfile, "c.pem");
     ASSERT_EQ_STR(b->keyfile, "k.pem");
