@@ -177,15 +177,25 @@ static int on_connack(struct bridge *br, struct conn *c, const struct mqtt_packe
     return ERR_PERM;
 }
 
+/* How remap() rewrites t: the length of old_prefix it strips (*ol) and of new_prefix it
+ * adds (*nl). */
+static void remap_lens(const char *t, size_t tlen, const char *old_prefix, const char *new_prefix,
+                       size_t *ol, size_t *nl)
+{
+    *ol = old_prefix ? strlen(old_prefix) : 0;
+    *nl = new_prefix ? strlen(new_prefix) : 0;
+    if (*ol > tlen || (*ol && memcmp(t, old_prefix, *ol) != 0))
+        *ol = 0;
+    if (*nl + tlen - *ol > 65535)
+        *nl = 0; /* cannot grow past a topic's maximum: keep the remote name */
+}
+
 /* dst = new_prefix + (t without old_prefix); returns the length (dst holds 65536+). */
 static size_t remap(const char *t, size_t tlen, const char *old_prefix, const char *new_prefix,
                     char *dst)
 {
-    size_t ol = old_prefix ? strlen(old_prefix) : 0, nl = new_prefix ? strlen(new_prefix) : 0;
-    if (ol > tlen || (ol && memcmp(t, old_prefix, ol) != 0))
-        ol = 0;
-    if (nl + tlen - ol > 65535)
-        nl = 0; /* cannot grow past a topic's maximum: keep the remote name */
+    size_t ol, nl;
+    remap_lens(t, tlen, old_prefix, new_prefix, &ol, &nl);
     memcpy(dst, new_prefix ? new_prefix : "", nl);
     memcpy(dst + nl, t + ol, tlen - ol);
     return nl + tlen - ol;
@@ -286,20 +296,14 @@ bool bridge_fits(const struct bridge *br, const struct msg *m, uint8_t qos)
     size_t tlen = m->topic_len;
     const struct bridge_topic *t = out_topic(br, m);
     if (t) {
-        /* The length remap() gives: the local prefix swapped for the remote one. */
-        const char *lp = t->t->local_prefix, *rp = t->t->remote_prefix;
-        size_t ol = lp ? strlen(lp) : 0, nl = rp ? strlen(rp) : 0;
-        if (ol > tlen || (ol && memcmp(m->topic, lp, ol) != 0))
-            ol = 0;
-        if (nl + tlen - ol <= 65535)
-            tlen = nl + tlen - ol;
+        size_t ol, nl;
+        remap_lens(m->topic, tlen, t->t->local_prefix, t->t->remote_prefix, &ol, &nl);
+        tlen = nl + tlen - ol;
     }
     uint64_t remaining = 2u + tlen + (qos ? 2u : 0u) + m->payload_len;
-    unsigned lenbytes = remaining < 128u       ? 1u
-                        : remaining < 16384u   ? 2u
-                        : remaining < 2097152u ? 3u
-                                               : 4u;
-    return 1u + lenbytes + remaining <= max;
+    if (remaining > MQTT_MAX_REMAINING)
+        return false;
+    return 1u + mqtt_codec_varint_size((uint32_t)remaining) + remaining <= max;
 }
 
 void bridge_send_publish(struct conn *c, const struct msg *m, uint8_t qos, uint16_t mid, bool dup,

@@ -98,7 +98,7 @@ int plat_file_read_all(const char *path, size_t max, char **data, size_t *len, s
  * 0640 is treated as private too, since Windows has no file group) a protected DACL
  * admitting only SYSTEM, Administrators and the file's owner; otherwise NULL (inherit
  * the folder's ACL). Free with LocalFree. */
-static PSECURITY_DESCRIPTOR private_sd(unsigned mode)
+PSECURITY_DESCRIPTOR win32__file_private_sd(unsigned mode)
 {
     if (mode & 0004)
         return NULL;
@@ -110,7 +110,7 @@ static PSECURITY_DESCRIPTOR private_sd(unsigned mode)
 }
 
 /* A temporary name next to path: "<path>.<16 hex digits>.tmp". */
-static wchar_t *temp_name(const wchar_t *path)
+wchar_t *win32__file_temp_name(const wchar_t *path)
 {
     uint64_t r = 0;
     plat_random_bytes(&r, sizeof r);
@@ -124,7 +124,7 @@ static wchar_t *temp_name(const wchar_t *path)
 /* Create and fill the temporary file, flushed to disk. Returns 0 or a Windows error. */
 static DWORD fill_temp(const wchar_t *tmp, const void *data, size_t len, unsigned mode)
 {
-    SECURITY_ATTRIBUTES sa = {sizeof sa, private_sd(mode), FALSE};
+    SECURITY_ATTRIBUTES sa = {sizeof sa, win32__file_private_sd(mode), FALSE};
     HANDLE h = CreateFileW(tmp, GENERIC_WRITE, 0, &sa, CREATE_NEW,
                            FILE_ATTRIBUTE_NORMAL | FILE_FLAG_WRITE_THROUGH, NULL);
     DWORD e = GetLastError();
@@ -141,7 +141,7 @@ static DWORD fill_temp(const wchar_t *tmp, const void *data, size_t len, unsigne
 
 /* Rename tmp over path. MoveFileExW is the atomic rename; when the target is held open
  * without delete sharing (an editor, a virus scanner), ReplaceFileW still manages. */
-static DWORD replace(const wchar_t *tmp, const wchar_t *path)
+DWORD win32__file_replace(const wchar_t *tmp, const wchar_t *path)
 {
     if (MoveFileExW(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
         return 0;
@@ -159,11 +159,11 @@ int plat_file_write_atomic(const char *path, const void *data, size_t len, unsig
     wchar_t *w = win32__path(path, d);
     if (!w)
         return ERR_INVAL;
-    wchar_t *tmp = temp_name(w);
+    wchar_t *tmp = win32__file_temp_name(w);
     int rc = 0;
     DWORD e = fill_temp(tmp, data, len, mode);
     if (e == 0)
-        e = replace(tmp, w);
+        e = win32__file_replace(tmp, w);
     if (e != 0) {
         rc = win32__err(d, win32__file_code(e), e, path);
         SetFileAttributesW(tmp, FILE_ATTRIBUTE_NORMAL);

@@ -6,7 +6,6 @@
 
 #include "common/mem.h"
 
-#include <sddl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -17,18 +16,6 @@ struct plat_atomic_file {
     char *upath; /* UTF-8 path, for messages */
 };
 
-/* Protected DACL for private modes (see private_sd in plat_file.c). */
-static PSECURITY_DESCRIPTOR atomic_sd(unsigned mode)
-{
-    if (mode & 0004)
-        return NULL;
-    PSECURITY_DESCRIPTOR sd = NULL;
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            L"D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;OW)", SDDL_REVISION_1, &sd, NULL))
-        return NULL;
-    return sd;
-}
-
 int plat_file_atomic_begin(const char *path, unsigned mode, plat_atomic_file **out,
                            struct err_detail *d)
 {
@@ -38,13 +25,8 @@ int plat_file_atomic_begin(const char *path, unsigned mode, plat_atomic_file **o
     struct plat_atomic_file *f = xcalloc(1, sizeof *f);
     f->path = w;
     f->upath = xstrdup(path);
-    uint64_t r = 0;
-    plat_random_bytes(&r, sizeof r);
-    size_t n = wcslen(w) + 24;
-    f->tmp = xmalloc(n * sizeof *f->tmp);
-    _snwprintf(f->tmp, n, L"%ls.%016llx.tmp", w, (unsigned long long)r);
-    f->tmp[n - 1] = L'\0';
-    SECURITY_ATTRIBUTES sa = {sizeof sa, atomic_sd(mode), FALSE};
+    f->tmp = win32__file_temp_name(w);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, win32__file_private_sd(mode), FALSE};
     f->h = CreateFileW(f->tmp, GENERIC_WRITE, 0, &sa, CREATE_NEW,
                        FILE_ATTRIBUTE_NORMAL | FILE_FLAG_WRITE_THROUGH, NULL);
     DWORD e = GetLastError();
@@ -80,14 +62,8 @@ int plat_file_atomic_commit(plat_atomic_file *f, struct err_detail *d)
     DWORD e = FlushFileBuffers(f->h) ? 0 : GetLastError();
     CloseHandle(f->h);
     f->h = INVALID_HANDLE_VALUE;
-    if (e == 0 &&
-        !MoveFileExW(f->tmp, f->path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-        e = GetLastError();
-        /* A target held open without delete sharing: ReplaceFileW still manages. */
-        if ((e == ERROR_ACCESS_DENIED || e == ERROR_SHARING_VIOLATION) &&
-            ReplaceFileW(f->path, f->tmp, NULL, REPLACEFILE_IGNORE_MERGE_ERRORS, NULL, NULL))
-            e = 0;
-    }
+    if (e == 0)
+        e = win32__file_replace(f->tmp, f->path);
     int rc = 0;
     if (e != 0)
         rc = win32__err(d, win32__file_code(e), e, f->upath);

@@ -158,6 +158,14 @@ wchar_t *win32__path(const char *path, struct err_detail *d);
 int win32__err(struct err_detail *d, int code, DWORD err, const char *what);
 /* GetLastError of a file operation to ERR_*. */
 int win32__file_code(DWORD err);
+/* Shared by plat_file.c and plat_file_atomic.c (one atomic-replace recipe):
+ * the security descriptor of a new file of `mode` (protected DACL for SYSTEM,
+ * Administrators and the owner unless world-readable; NULL = inherit; LocalFree it),
+ * a temporary name "<path>.<16 hex>.tmp" next to path (caller frees), and the rename of
+ * tmp over path (MoveFileExW, ReplaceFileW when the target is held open). */
+PSECURITY_DESCRIPTOR win32__file_private_sd(unsigned mode);
+wchar_t *win32__file_temp_name(const wchar_t *path);
+DWORD win32__file_replace(const wchar_t *tmp, const wchar_t *path);
 /* The data folder %ProgramData%\midge (created if missing); static storage. */
 const wchar_t *win32__data_dir(void);
 
