@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# Smoke test: midge-bench against a midge started here on a free loopback port; every run must exit 0.
+# Smoke test: midge-bench against a midge started here on a free loopback port, and the
+# latency scenario against midge-bench-floor; every run must exit 0.
 set -u
-BENCH=$1 MIDGE=$2
+BENCH=$1 MIDGE=$2 FLOOR=$3
 dir=$(mktemp -d)
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf 'allow_anonymous true\nlistener %s 127.0.0.1\n' "$port" >"$dir/midge.conf"
@@ -28,6 +29,21 @@ for args in "idle --conns 200" "retained --messages 1000" \
     # shellcheck disable=SC2086
     if ! timeout 60 "$BENCH" --port "$port" --scenario $args --broker-pid $pid --timeout 30; then
         echo "FAILED: $args" >&2
+        rc=1
+    fi
+done
+# The floor forwarder bench-compare reports next to the brokers: it must carry every QoS.
+fport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$FLOOR" "$fport" &
+fpid=$!
+trap 'kill $pid $fpid 2>/dev/null; wait $pid $fpid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$fport") 2>/dev/null && break
+    sleep 0.1
+done
+for q in 0 1 2; do
+    if ! timeout 60 "$BENCH" --port "$fport" --scenario latency --qos $q --seconds 0.3 --timeout 30; then
+        echo "FAILED: latency --qos $q against the floor" >&2
         rc=1
     fi
 done
