@@ -140,6 +140,7 @@ struct cfg {
     uint16_t max_keepalive;      /* 0 = no cap */
     bool retain_available;
     bool set_tcp_nodelay;
+    uint32_t spin_wait_us; /* event-loop polling before a sleep; 0 = never (spinwait.h) */
     int64_t persistent_client_expiration; /* seconds, 0 = never */
     uint32_t sys_interval;                /* seconds, 0 = no $SYS */
 

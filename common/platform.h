@@ -64,6 +64,9 @@ void plat_loop_stop(plat_loop *loop);
 /* Call cb(ud) once per iteration after the callbacks, right before the loop waits: the
  * place to flush output and reap closed connections. One hook per loop; NULL removes it. */
 void plat_loop_set_before_sleep(plat_loop *loop, plat_hook_cb cb, void *ud);
+/* Poll without sleeping for up to max_us before each blocking wait while traffic is dense
+ * (common/spinwait.h says when); 0 (the default) never spins. No effect on one CPU. */
+void plat_loop_set_spin(plat_loop *loop, uint32_t max_us);
 /* Register the callback that plat_loop_wakeup triggers on the loop thread. */
 void plat_loop_set_wakeup(plat_loop *loop, plat_hook_cb cb, void *ud);
 /* Wake the loop from any thread; wakeups may coalesce into one callback. Never blocks. */

@@ -13,6 +13,7 @@
 #define MIDGE_POSIX_INTERNAL_H
 
 #include "common/platform.h"
+#include "common/spinwait.h"
 #include "common/timerq.h"
 
 #include <stdatomic.h>
@@ -74,9 +75,10 @@ struct plat_loop {
     plat_sock *sig_sock;
 
     bool stop;
-    bool in_iter;    /* between the start and the end of plat_loop_run_once */
-    int ncalls;      /* user callbacks run in the current iteration */
-    plat_sock *dead; /* tombstones freed at the end of the iteration */
+    bool in_iter;         /* between the start and the end of plat_loop_run_once */
+    struct spinwait spin; /* spin-before-sleep policy (plat_loop_set_spin) */
+    int ncalls;           /* user callbacks run in the current iteration */
+    plat_sock *dead;      /* tombstones freed at the end of the iteration */
 };
 
 /* ---- Provided by the backend (plat_loop.c or plat_loop_poll.c) ---- */

@@ -144,6 +144,7 @@ int broker_start(struct broker *b, plat_loop *loop)
     if (rc < 0)
         return rc;
     plat_loop_set_before_sleep(loop, on_before_sleep, b);
+    plat_loop_set_spin(loop, b->cfg.spin_wait_us);
     plat_timer_new(loop, on_ka_timer, b, &b->ka_timer);
     plat_timer_start(b->ka_timer, KA_TICK_MS, KA_TICK_MS);
     plat_timer_new(loop, on_expiry_timer, b, &b->expiry_timer);
@@ -231,6 +232,7 @@ void broker_reload(struct broker *b)
         log_warn("reload: cannot reopen the log, it stays on the old file: %s",
                  err_detail_format(&d, msg, sizeof msg));
     apply_reloadable(b, &n);
+    plat_loop_set_spin(b->loop, b->cfg.spin_wait_us);
     sys_tree_reconfigure(b);
     persist_reconfigure(b);
     sec_reload(b, &n);

@@ -194,6 +194,50 @@ void plat_loop_free(plat_loop *loop)
     free(loop);
 }
 
+/* Monotonic nanoseconds, for the spin budget (plat_time_mono_ms is too coarse). */
+static uint64_t mono_ns(void)
+{
+    LARGE_INTEGER f, c;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&c);
+    return (uint64_t)((double)c.QuadPart * 1e9 / (double)f.QuadPart);
+}
+
+static unsigned online_cpus(void)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors > 0 ? (unsigned)si.dwNumberOfProcessors : 1u;
+}
+
+/* Wait for events. When the spin policy is armed, poll without blocking for up to its
+ * budget first: under dense traffic that catches the next event without a sleep and a
+ * wake-up. Both outcomes are reported back to the policy. */
+static int loop_wait(plat_loop *loop, int wait_ms)
+{
+    int before = loop->ncalls;
+    if (wait_ms != 0 && spinwait_should_spin(&loop->spin)) {
+        uint64_t t0 = mono_ns();
+        do {
+            int rc = win32__backend_wait(loop, 0);
+            if (rc < 0 || loop->ncalls != before) {
+                spinwait_after_spin(&loop->spin, rc == 0);
+                return rc;
+            }
+        } while (mono_ns() - t0 < loop->spin.budget_ns);
+        spinwait_after_spin(&loop->spin, false);
+    }
+    uint64_t t0 = mono_ns();
+    int rc = win32__backend_wait(loop, wait_ms);
+    spinwait_after_sleep(&loop->spin, mono_ns() - t0, loop->ncalls != before);
+    return rc;
+}
+
+void plat_loop_set_spin(plat_loop *loop, uint32_t max_us)
+{
+    spinwait_init(&loop->spin, max_us, online_cpus());
+}
+
 int plat_loop_run_once(plat_loop *loop, int timeout_ms)
 {
     ASSERT(!loop->in_iter); /* not re-entrant: never call it from a callback */
@@ -203,7 +247,7 @@ int plat_loop_run_once(plat_loop *loop, int timeout_ms)
         loop->before_sleep(loop->before_sleep_ud);
     /* Computed after the hook, so timers it armed shorten this very wait and interest
      * changes it made are what the backend waits for. */
-    int rc = win32__backend_wait(loop, loop_wait_ms(loop, timeout_ms));
+    int rc = loop_wait(loop, loop_wait_ms(loop, timeout_ms));
     if (rc == 0)
         loop_run_timers(loop);
     loop->in_iter = false;

@@ -12,6 +12,7 @@
 #define MIDGE_WIN32_INTERNAL_H
 
 #include "common/platform.h"
+#include "common/spinwait.h"
 #include "common/timerq.h"
 
 /* winsock2.h must come before windows.h. */
@@ -76,6 +77,7 @@ struct plat_loop {
 
     bool stop;
     bool in_iter;
+    struct spinwait spin; /* spin-before-sleep policy (plat_loop_set_spin) */
     int ncalls;
     plat_sock *dead;
 };

@@ -369,6 +369,13 @@ void plat_loop_set_before_sleep(plat_loop *loop, plat_hook_cb cb, void *ud)
     loop->before_sleep_ud = cb ? ud : NULL;
 }
 
+/* The fake clock never passes while polling, so the fake loop never spins. */
+void plat_loop_set_spin(plat_loop *loop, uint32_t max_us)
+{
+    (void)loop;
+    (void)max_us;
+}
+
 void plat_loop_set_wakeup(plat_loop *loop, plat_hook_cb cb, void *ud)
 {
     loop->wakeup_cb = cb;

@@ -366,6 +366,50 @@ static void test_sock_watch_level_triggered(void)
     plat_loop_free(loop);
 }
 
+/* Spin before sleep: with the policy armed (a short wait that returned events), events
+ * are still dispatched exactly once, a fruitless spin still honours the caller's timeout
+ * and timers keep firing; turning it off again is immediate. */
+static void on_flag_timer(plat_timer *t, void *ud)
+{
+    (void)t;
+    *(int *)ud = 1;
+}
+
+static void test_spin_before_sleep(void)
+{
+    plat_loop *loop = new_loop();
+    plat_loop_set_spin(loop, 1000);
+    plat_sock *a, *b;
+    test_tcp_pair(loop, &a, &b);
+    struct io_state st = {0};
+    char buf[16];
+    ASSERT_EQ_INT(plat_sock_watch(b, PLAT_EV_READ, on_io, &st), 0);
+    for (int i = 0; i < 3; i++) { /* the first wait arms it, the next ones spin */
+        ASSERT_EQ_INT(plat_sock_write(a, "x", 1), 1);
+        ASSERT_EQ_INT(plat_loop_run_once(loop, 1000), 1);
+        ASSERT_EQ_INT(plat_sock_read(b, buf, sizeof buf), 1);
+    }
+    ASSERT_EQ_INT(st.calls, 3);
+    uint64_t t0 = plat_time_mono_ms();
+    ASSERT_EQ_INT(plat_loop_run_once(loop, 30), 0);
+    ASSERT_TRUE(plat_time_mono_ms() - t0 >= 25);
+    int fired = 0;
+    plat_timer *t = NULL;
+    ASSERT_EQ_INT(plat_timer_new(loop, on_flag_timer, &fired, &t), 0);
+    plat_timer_start(t, 5, 0);
+    ASSERT_EQ_INT(plat_sock_write(a, "y", 1), 1);
+    ASSERT_EQ_INT(plat_loop_run_once(loop, 1000), 1); /* re-arms */
+    ASSERT_EQ_INT(plat_sock_read(b, buf, sizeof buf), 1);
+    run_until(loop, &fired, 1000);
+    plat_loop_set_spin(loop, 0);
+    ASSERT_EQ_INT(plat_sock_write(a, "z", 1), 1);
+    ASSERT_EQ_INT(plat_loop_run_once(loop, 1000), 1);
+    plat_timer_free(t);
+    plat_sock_close(a);
+    plat_sock_close(b);
+    plat_loop_free(loop);
+}
+
 /* Two readable sockets in one batch; whichever callback runs first closes the other,
  * whose pending event must then be dropped. */
 struct pair_state {
@@ -517,6 +561,7 @@ int main(void)
     RUN_TEST(test_wakeup_from_thread);
     RUN_TEST(test_before_sleep);
     RUN_TEST(test_sock_watch_level_triggered);
+    RUN_TEST(test_spin_before_sleep);
     RUN_TEST(test_close_other_in_callback);
     RUN_TEST(test_many_sockets);
     RUN_TEST(test_signals);

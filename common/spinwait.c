@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* Spin-before-sleep policy (see common/spinwait.h). */
+#include "common/spinwait.h"
+
+void spinwait_init(struct spinwait *s, uint32_t budget_us, unsigned ncpu)
+{
+    s->budget_ns = ncpu >= 2 ? (uint64_t)budget_us * 1000u : 0u;
+    s->armed = false;
+}
+
+void spinwait_after_spin(struct spinwait *s, bool caught)
+{
+    s->armed = caught && s->budget_ns > 0;
+}
+
+void spinwait_after_sleep(struct spinwait *s, uint64_t slept_ns, bool got_events)
+{
+    /* An event that came sooner than the budget would have been caught by a spin: the
+     * next one probably will be too. */
+    s->armed = got_events && s->budget_ns > 0 && slept_ns < s->budget_ns;
+}
