@@ -27,7 +27,7 @@ static void set_scalar_defaults(struct cfg *c)
     c->retain_available = true;
     /* midge coalesces writes itself; Nagle would only add delayed-ACK stalls. */
     c->set_tcp_nodelay = true;
-    c->spin_wait_us = 30;
+    c->spin_wait_us = 50;
     c->persistent_client_expiration = 0;
     c->sys_interval = 10;
     c->autosave_interval = 1800;

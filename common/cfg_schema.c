@@ -331,7 +331,7 @@ static const struct cfg_option rows[O_COUNT_] = {
          GF(spin_wait_us),
          .reloadable = true,
          RANGE(0, 1000),
-         .default_text = "30",
+         .default_text = "50",
          .doc = "midge only. Microseconds the event loop keeps polling before it sleeps, "
                 "while traffic is dense (the last wait was shorter than this). Under "
                 "load it saves a sleep and a wake-up per event, which raises connection "
