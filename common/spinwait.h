@@ -9,8 +9,9 @@
  * Armed after a blocking wait that returned events in less than the budget, or after a
  * spin that caught an event; disarmed by a spin that caught nothing (so an idle or
  * lightly loaded loop spins at most once per burst) and never armed with a budget of 0
- * or on a single CPU, where spinning would only keep the peers from running. The caller
- * measures time (monotonic ns) and does the polling. Single thread; no allocation. */
+ * or on a single CPU, where spinning would only keep the peers from running.
+ * spinwait_wait runs one wait with it through the caller's poll function and clock, so
+ * the loop logic is written once for every platform. Single thread; no allocation. */
 #ifndef MIDGE_COMMON_SPINWAIT_H
 #define MIDGE_COMMON_SPINWAIT_H
 
@@ -34,5 +35,17 @@ void spinwait_after_spin(struct spinwait *s, bool caught);
 /* Report a blocking wait that lasted slept_ns and did (got_events) or did not return
  * events (a timeout or a timer). */
 void spinwait_after_sleep(struct spinwait *s, uint64_t slept_ns, bool got_events);
+
+/* One wait of the caller's event loop: waits up to ms (-1 forever, 0 not at all) and
+ * dispatches what is ready; returns the number of user callbacks run, or an error < 0. */
+typedef int (*spinwait_poll_fn)(void *ctx, int ms);
+/* The caller's monotonic clock in nanoseconds. */
+typedef uint64_t (*spinwait_clock_fn)(void);
+/* Wait for events for up to wait_ms: when armed (and wait_ms != 0), first call
+ * poll(ctx, 0) until it dispatches something or budget_ns have passed, then block in
+ * poll(ctx, wait_ms) if nothing came; updates the policy with what happened. Returns 0
+ * or poll's error. */
+int spinwait_wait(struct spinwait *s, int wait_ms, spinwait_poll_fn poll, spinwait_clock_fn now_ns,
+                  void *ctx);
 
 #endif

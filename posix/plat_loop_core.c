@@ -175,27 +175,13 @@ static unsigned online_cpus(void)
     return n > 0 ? (unsigned)n : 1u;
 }
 
-/* Wait for events. When the spin policy is armed, poll without blocking for up to its
- * budget first: under dense traffic that catches the next event without a sleep and a
- * wake-up. Both outcomes are reported back to the policy. */
-static int loop_wait(plat_loop *loop, int wait_ms)
+/* spinwait's poll function: one backend wait, returning the user callbacks it ran. */
+static int poll_backend(void *ctx, int ms)
 {
+    plat_loop *loop = ctx;
     int before = loop->ncalls;
-    if (wait_ms != 0 && spinwait_should_spin(&loop->spin)) {
-        uint64_t t0 = mono_ns();
-        do {
-            int rc = posix__backend_wait(loop, 0);
-            if (rc < 0 || loop->ncalls != before) {
-                spinwait_after_spin(&loop->spin, rc == 0);
-                return rc;
-            }
-        } while (mono_ns() - t0 < loop->spin.budget_ns);
-        spinwait_after_spin(&loop->spin, false);
-    }
-    uint64_t t0 = mono_ns();
-    int rc = posix__backend_wait(loop, wait_ms);
-    spinwait_after_sleep(&loop->spin, mono_ns() - t0, loop->ncalls != before);
-    return rc;
+    int rc = posix__backend_wait(loop, ms);
+    return rc < 0 ? rc : loop->ncalls - before;
 }
 
 void plat_loop_set_spin(plat_loop *loop, uint32_t max_us)
@@ -261,7 +247,8 @@ int plat_loop_run_once(plat_loop *loop, int timeout_ms)
         loop->before_sleep(loop->before_sleep_ud);
     /* Computed after the hook, so timers it armed shorten this very wait and interest
      * changes it made are what the backend waits for. */
-    int rc = loop_wait(loop, loop_wait_ms(loop, timeout_ms));
+    int rc =
+        spinwait_wait(&loop->spin, loop_wait_ms(loop, timeout_ms), poll_backend, mono_ns, loop);
     if (rc == 0)
         loop_run_timers(loop);
     loop->in_iter = false;
