@@ -15,6 +15,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/mqtt_codec.h"
+#include "tests/bench/bench_io.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -184,35 +185,13 @@ static void raise_nofile(void)
 
 /* ---- client I/O --------------------------------------------------------------------- */
 
-static void watch(struct cbench *b, struct cc *c, bool out)
-{
-    struct epoll_event ev = {.events = EPOLLIN | (out ? (uint32_t)EPOLLOUT : 0u), .data.ptr = c};
-    if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-        die("epoll_ctl");
-    c->want_out = out;
-}
-
 /* Write queued output; arm EPOLLOUT while some is left, free the buffer when empty. */
 static void flush(struct cbench *b, struct cc *c)
 {
-    while (buf_size(&c->out) > 0) {
-        ssize_t w = write(c->fd, buf_head(&c->out), buf_size(&c->out));
-        if (w > 0) {
-            buf_consume(&c->out, (size_t)w);
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN)) {
-            if (!c->want_out)
-                watch(b, c, true);
-            return;
-        }
+    if (bench_flush(b->ep, c->fd, c, &c->out, &c->want_out) < 0)
         die("write");
-    }
-    buf_reset(&c->out, 1024);
-    if (c->want_out)
-        watch(b, c, false);
+    if (buf_size(&c->out) == 0)
+        buf_reset(&c->out, 1024);
 }
 
 static void send_pkt(struct cbench *b, struct cc *c, const struct mqtt_packet *p)

@@ -9,6 +9,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/mqtt_codec.h"
+#include "tests/bench/bench_io.h"
 #include "tests/bench/bench_conns.h"
 
 #include <errno.h>
@@ -152,34 +153,11 @@ static uint64_t hist_quantile(const uint64_t *h, uint64_t total, double q)
     return hist_value(HIST_BUCKETS - 1u);
 }
 
-static void watch(struct bench *b, struct client *c, bool out)
-{
-    struct epoll_event ev = {.events = EPOLLIN | (out ? (uint32_t)EPOLLOUT : 0u), .data.ptr = c};
-    if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-        die("epoll_ctl");
-    c->want_out = out;
-}
-
 /* Write as much queued output as the socket takes; arm EPOLLOUT while some is left. */
 static void flush(struct bench *b, struct client *c)
 {
-    while (buf_size(&c->out) > 0) {
-        ssize_t w = write(c->fd, buf_head(&c->out), buf_size(&c->out));
-        if (w > 0) {
-            buf_consume(&c->out, (size_t)w);
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!c->want_out)
-                watch(b, c, true);
-            return;
-        }
+    if (bench_flush(b->ep, c->fd, c, &c->out, &c->want_out) < 0)
         die("write");
-    }
-    if (c->want_out)
-        watch(b, c, false);
 }
 
 static void send_pkt_to(struct buf *out, const struct mqtt_packet *p)

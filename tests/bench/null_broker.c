@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/mqtt_codec.h"
+#include "tests/bench/bench_io.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,14 +55,6 @@ static void die(const char *what)
     exit(2);
 }
 
-static void watch(struct floor_srv *s, struct fclient *c, bool out)
-{
-    struct epoll_event ev = {.events = EPOLLIN | (out ? (uint32_t)EPOLLOUT : 0u), .data.ptr = c};
-    if (epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-        die("epoll_ctl");
-    c->want_out = out;
-}
-
 static void drop(struct floor_srv *s, struct fclient *c)
 {
     for (unsigned i = 0; i < MAX_CLIENTS; i++)
@@ -76,25 +69,10 @@ static void drop(struct floor_srv *s, struct fclient *c)
 /* Write what the socket takes; false if the client is gone (and freed). */
 static bool flush(struct floor_srv *s, struct fclient *c)
 {
-    while (buf_size(&c->out) > 0) {
-        ssize_t w = write(c->fd, buf_head(&c->out), buf_size(&c->out));
-        if (w > 0) {
-            buf_consume(&c->out, (size_t)w);
-            continue;
-        }
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (!c->want_out)
-                watch(s, c, true);
-            return true;
-        }
-        drop(s, c);
-        return false;
-    }
-    if (c->want_out)
-        watch(s, c, false);
-    return true;
+    if (bench_flush(s->ep, c->fd, c, &c->out, &c->want_out) == 0)
+        return true;
+    drop(s, c);
+    return false;
 }
 
 static void put_ack(struct buf *out, uint8_t first, const uint8_t *id)
