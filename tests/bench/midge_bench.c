@@ -10,6 +10,8 @@
 #include "common/err.h"
 #include "common/mqtt_codec.h"
 #include "tests/bench/bench_io.h"
+#include "tests/bench/bench_opts.h"
+#include "tests/bench/bench_stats.h"
 #include "tests/bench/bench_conns.h"
 
 #include <errno.h>
@@ -30,22 +32,11 @@
 #include <unistd.h>
 
 #define MAGIC 0x4d424e43u           /* "MBNC": marks a benchmark payload */
-#define HDR_LEN 20u                 /* magic, publisher id, sequence (u32 each) + timestamp (u64) */
 #define MAX_OUT 65536u              /* stop generating while a publisher's output exceeds this */
 #define DRAIN_IDLE_NS 3000000000ull /* give up draining after 3 s without progress */
 
 enum role { ROLE_PUB, ROLE_SUB };
 enum state { ST_CONNECTING, ST_SUBSCRIBING, ST_READY };
-
-/* Growable bitmap of the sequence numbers one subscriber has seen from one publisher. */
-struct seen {
-    uint8_t *bits;
-    size_t nbytes;
-    uint64_t unique;
-    uint64_t dup;
-    uint64_t reordered;
-    int64_t last; /* highest sequence seen, -1 for none */
-};
 
 struct client {
     int fd;
@@ -69,21 +60,6 @@ struct client {
     struct seen *seen;
 };
 
-struct opts {
-    const char *host;
-    uint16_t port;
-    const char *scenario;
-    uint32_t pubs, subs;
-    uint8_t qos;
-    uint64_t messages;
-    double seconds;
-    double rate;
-    uint32_t size;
-    uint32_t window;
-    uint32_t e2e_window;
-    uint32_t timeout_s;
-};
-
 struct bench {
     struct opts o;
     int ep;
@@ -99,10 +75,6 @@ struct bench {
     uint64_t rx_now_ns; /* time of the read being parsed: one clock read per read() */
 };
 
-#define HIST_LIN 1024u
-#define HIST_SUB 512u
-#define HIST_BUCKETS (HIST_LIN + 40u * HIST_SUB)
-
 static uint64_t now_ns(void)
 {
     struct timespec ts;
@@ -114,43 +86,6 @@ static void die(const char *what)
 {
     fprintf(stderr, "midge-bench: %s: %s\n", what, strerror(errno));
     exit(2);
-}
-
-static uint32_t hist_index(uint64_t us)
-{
-    if (us < HIST_LIN)
-        return (uint32_t)us;
-    unsigned exp = 63u - (unsigned)__builtin_clzll(us); /* >= 10 */
-    unsigned shift = exp - 9u;
-    uint64_t sub = us >> shift; /* 512..1023 */
-    uint64_t idx = HIST_LIN + (uint64_t)(exp - 10u) * HIST_SUB + (sub - HIST_SUB);
-    return idx >= HIST_BUCKETS ? HIST_BUCKETS - 1u : (uint32_t)idx;
-}
-
-static uint64_t hist_value(uint32_t idx)
-{
-    if (idx < HIST_LIN)
-        return idx;
-    uint32_t exp = (idx - HIST_LIN) / HIST_SUB + 10u;
-    uint64_t sub = (idx - HIST_LIN) % HIST_SUB + HIST_SUB;
-    uint32_t shift = exp - 9u;
-    return (sub << shift) + ((1ull << shift) >> 1);
-}
-
-static uint64_t hist_quantile(const uint64_t *h, uint64_t total, double q)
-{
-    if (total == 0)
-        return 0;
-    uint64_t want = (uint64_t)(q * (double)total);
-    if (want >= total)
-        want = total - 1u;
-    uint64_t acc = 0;
-    for (uint32_t i = 0; i < HIST_BUCKETS; i++) {
-        acc += h[i];
-        if (acc > want)
-            return hist_value(i);
-    }
-    return hist_value(HIST_BUCKETS - 1u);
 }
 
 /* Write as much queued output as the socket takes; arm EPOLLOUT while some is left. */
@@ -276,33 +211,6 @@ static void publish_one(struct bench *b, struct client *c, uint64_t now)
     }
 }
 
-static void seen_mark(struct seen *s, uint32_t seq)
-{
-    size_t byte = seq / 8u;
-    if (byte >= s->nbytes) {
-        size_t nb = s->nbytes ? s->nbytes : 4096u;
-        while (nb <= byte)
-            nb *= 2u;
-        uint8_t *p = realloc(s->bits, nb);
-        if (!p)
-            die("realloc");
-        memset(p + s->nbytes, 0, nb - s->nbytes);
-        s->bits = p;
-        s->nbytes = nb;
-    }
-    uint8_t bit = (uint8_t)(1u << (seq % 8u));
-    if (s->bits[byte] & bit) {
-        s->dup++;
-        return;
-    }
-    s->bits[byte] |= bit;
-    s->unique++;
-    if ((int64_t)seq < s->last)
-        s->reordered++;
-    else
-        s->last = seq;
-}
-
 static void on_publish(struct bench *b, struct client *c, const struct mqtt_publish *pb)
 {
     if (pb->qos == 1)
@@ -323,37 +231,44 @@ static void on_publish(struct bench *b, struct client *c, const struct mqtt_publ
     b->last_progress_ns = now;
 }
 
+/* CONNACK: a subscriber subscribes next (to the wildcard when there are several
+ * publishers), a publisher is ready. */
+static void on_connack(struct bench *b, struct client *c, uint8_t reason)
+{
+    if (reason != 0) {
+        fprintf(stderr, "midge-bench: CONNACK refused (%u)\n", reason);
+        exit(2);
+    }
+    if (c->role != ROLE_SUB) {
+        c->state = ST_READY;
+        return;
+    }
+    char filter[96];
+    if (b->o.pubs > 1)
+        snprintf(filter, sizeof filter, "%s/+", b->topic_base);
+    else
+        topic_of(b, 0, filter, sizeof filter);
+    struct buf entries;
+    buf_init(&entries);
+    struct mqtt_sub_entry e = {.qos = b->o.qos};
+    e.filter.p = (const uint8_t *)filter;
+    e.filter.len = (uint16_t)strlen(filter);
+    mqtt_codec_put_sub_entry(&entries, &e, MQTT_V311);
+    struct mqtt_packet s = {.type = MQTT_PKT_SUBSCRIBE};
+    s.u.subscribe.packet_id = 1;
+    s.u.subscribe.entries = buf_head(&entries);
+    s.u.subscribe.entries_len = (uint32_t)buf_size(&entries);
+    s.u.subscribe.count = 1;
+    send_pkt(c, &s);
+    buf_cleanup(&entries);
+    c->state = ST_SUBSCRIBING;
+}
+
 static void on_packet(struct bench *b, struct client *c, const struct mqtt_packet *p)
 {
     switch (p->type) {
     case MQTT_PKT_CONNACK:
-        if (p->u.connack.reason != 0) {
-            fprintf(stderr, "midge-bench: CONNACK refused (%u)\n", p->u.connack.reason);
-            exit(2);
-        }
-        if (c->role == ROLE_SUB) {
-            char filter[96];
-            if (b->o.pubs > 1)
-                snprintf(filter, sizeof filter, "%s/+", b->topic_base);
-            else
-                topic_of(b, 0, filter, sizeof filter);
-            struct buf entries;
-            buf_init(&entries);
-            struct mqtt_sub_entry e = {.qos = b->o.qos};
-            e.filter.p = (const uint8_t *)filter;
-            e.filter.len = (uint16_t)strlen(filter);
-            mqtt_codec_put_sub_entry(&entries, &e, MQTT_V311);
-            struct mqtt_packet s = {.type = MQTT_PKT_SUBSCRIBE};
-            s.u.subscribe.packet_id = 1;
-            s.u.subscribe.entries = buf_head(&entries);
-            s.u.subscribe.entries_len = (uint32_t)buf_size(&entries);
-            s.u.subscribe.count = 1;
-            send_pkt(c, &s);
-            buf_cleanup(&entries);
-            c->state = ST_SUBSCRIBING;
-        } else {
-            c->state = ST_READY;
-        }
+        on_connack(b, c, p->u.connack.reason);
         break;
     case MQTT_PKT_SUBACK:
         if (p->u.suback.count < 1 || p->u.suback.codes[0] == MQTT_SUBACK_FAILURE) {
@@ -507,222 +422,235 @@ static void open_client(struct bench *b, struct client *c)
     flush(b, c);
 }
 
+/* Setup phase: true once every client is READY; exits when the deadline passes first. */
+static bool all_ready(const struct bench *b, uint64_t now, uint64_t deadline_ns)
+{
+    bool all = true;
+    for (uint32_t i = 0; i < b->n; i++)
+        all = all && b->c[i].state == ST_READY;
+    if (!all && now > deadline_ns) {
+        fprintf(stderr, "midge-bench: timed out connecting/subscribing\n");
+        exit(2);
+    }
+    return all;
+}
+
+/* Let every publisher send what its windows and its pace allow (a burst of at most 256);
+ * returns the earliest time a paced publisher is due next, or UINT64_MAX. *nowp is the
+ * current time, advanced while paced bursts read the clock. */
+static uint64_t pump_publishers(struct bench *b, uint64_t *nowp)
+{
+    uint64_t now = *nowp;
+    uint64_t due = UINT64_MAX;
+    if (!b->sending_done && b->o.seconds > 0 && now - b->start_ns >= (uint64_t)(b->o.seconds * 1e9))
+        b->sending_done = true;
+    if (!b->sending_done && b->o.messages) {
+        bool all = true;
+        for (uint32_t i = 0; i < b->o.pubs; i++)
+            all = all && b->c[i].next_seq >= b->o.messages;
+        if (all)
+            b->sending_done = true;
+    }
+    for (uint32_t i = 0; i < b->o.pubs; i++) {
+        struct client *c = &b->c[i];
+        uint32_t burst = 0;
+        /* Nothing is received during a burst, so the minimum holds for all of it. */
+        c->min_seen = min_last_seen(b, c->id);
+        while (burst < 256 && may_send(b, c, now)) {
+            publish_one(b, c, now);
+            burst++;
+            if (b->o.rate > 0)
+                now = now_ns();
+        }
+        if (burst) {
+            flush(b, c);
+            b->last_progress_ns = now;
+        }
+        if (b->o.rate > 0 && !b->sending_done && c->next_due_ns < due)
+            due = c->next_due_ns;
+    }
+    *nowp = now;
+    return due;
+}
+
+/* Pump phase: true when the run is over (all sent and delivered, a stalled drain whose
+ * missing messages count as lost, no progress, or the deadline). */
+static bool run_over(struct bench *b, uint64_t now, uint64_t deadline_ns)
+{
+    if (b->sending_done) {
+        bool complete = true;
+        for (uint32_t i = 0; i < b->o.pubs && complete; i++) {
+            complete = b->c[i].inflight == 0;
+            for (uint32_t s = b->o.pubs; s < b->n && complete; s++)
+                complete = b->c[s].seen[i].last + 1 >= (int64_t)b->c[i].next_seq;
+        }
+        if (complete || now - b->last_progress_ns > DRAIN_IDLE_NS)
+            return true;
+    }
+    if (!b->sending_done && now - b->last_progress_ns > DRAIN_IDLE_NS) {
+        fprintf(stderr, "midge-bench: no progress for 3 s, stopping\n");
+        return true;
+    }
+    if (now > deadline_ns) {
+        fprintf(stderr, "midge-bench: run timed out\n");
+        return true;
+    }
+    return false;
+}
+
+/* Wait for socket events (at most 100 ms) and handle them, then flush what they queued. */
+static void handle_events(struct bench *b)
+{
+    struct epoll_event evs[64];
+    int n = epoll_wait(b->ep, evs, 64, 100);
+    if (n < 0 && errno != EINTR)
+        die("epoll_wait");
+    for (int i = 0; i < n; i++) {
+        struct client *c = evs[i].data.ptr;
+        if (!c) {
+            uint64_t ticks;
+            if (read(b->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+                die("timerfd read");
+            continue;
+        }
+        if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+            on_readable(b, c);
+        if (evs[i].events & EPOLLOUT)
+            flush(b, c);
+    }
+    for (uint32_t i = 0; i < b->n; i++)
+        if (buf_size(&b->c[i].out) > 0 && !b->c[i].want_out)
+            flush(b, &b->c[i]);
+}
+
 /* Run the loop until every client is READY (setup) or, with pump set, until sending has
  * finished and everything sent was delivered (or the drain stalls). */
 static void loop(struct bench *b, bool pump, uint64_t deadline_ns)
 {
-    struct epoll_event evs[64];
     for (;;) {
         uint64_t now = now_ns();
         if (!pump) {
-            bool all = true;
-            for (uint32_t i = 0; i < b->n; i++)
-                all = all && b->c[i].state == ST_READY;
-            if (all)
+            if (all_ready(b, now, deadline_ns))
                 return;
-            if (now > deadline_ns) {
-                fprintf(stderr, "midge-bench: timed out connecting/subscribing\n");
-                exit(2);
-            }
         } else {
-            bool busy = false;
-            uint64_t due = UINT64_MAX;
-            if (!b->sending_done && b->o.seconds > 0 &&
-                now - b->start_ns >= (uint64_t)(b->o.seconds * 1e9))
-                b->sending_done = true;
-            if (!b->sending_done && b->o.messages) {
-                bool all = true;
-                for (uint32_t i = 0; i < b->o.pubs; i++)
-                    all = all && b->c[i].next_seq >= b->o.messages;
-                if (all)
-                    b->sending_done = true;
-            }
-            for (uint32_t i = 0; i < b->o.pubs; i++) {
-                struct client *c = &b->c[i];
-                uint32_t burst = 0;
-                /* Nothing is received during a burst, so the minimum holds for all of it. */
-                c->min_seen = min_last_seen(b, c->id);
-                while (burst < 256 && may_send(b, c, now)) {
-                    publish_one(b, c, now);
-                    burst++;
-                    if (b->o.rate > 0)
-                        now = now_ns();
-                }
-                if (burst) {
-                    flush(b, c);
-                    b->last_progress_ns = now;
-                    busy = true;
-                }
-                if (b->o.rate > 0 && !b->sending_done && c->next_due_ns < due)
-                    due = c->next_due_ns;
-                if (c->inflight)
-                    busy = true;
-            }
-            if (b->sending_done) {
-                bool complete = true;
-                for (uint32_t i = 0; i < b->o.pubs && complete; i++) {
-                    complete = b->c[i].inflight == 0;
-                    for (uint32_t s = b->o.pubs; s < b->n && complete; s++)
-                        complete = b->c[s].seen[i].last + 1 >= (int64_t)b->c[i].next_seq;
-                }
-                if (complete)
-                    return;
-                if (now - b->last_progress_ns > DRAIN_IDLE_NS)
-                    return; /* the missing ones are reported as lost */
-            }
-            if (!b->sending_done && now - b->last_progress_ns > DRAIN_IDLE_NS) {
-                fprintf(stderr, "midge-bench: no progress for 3 s, stopping\n");
+            uint64_t due = pump_publishers(b, &now);
+            if (run_over(b, now, deadline_ns))
                 return;
-            }
-            if (now > deadline_ns) {
-                fprintf(stderr, "midge-bench: run timed out\n");
-                return;
-            }
-            if (due != UINT64_MAX && due > now) {
+            if (due != UINT64_MAX && due > now) { /* the pacing timer wakes the wait */
                 struct itimerspec its = {.it_value = {.tv_sec = (time_t)(due / 1000000000ull),
                                                       .tv_nsec = (long)(due % 1000000000ull)}};
                 timerfd_settime(b->tfd, TFD_TIMER_ABSTIME, &its, NULL);
             }
-            (void)busy;
         }
-        int n = epoll_wait(b->ep, evs, 64, 100);
-        if (n < 0 && errno != EINTR)
-            die("epoll_wait");
-        for (int i = 0; i < n; i++) {
-            struct client *c = evs[i].data.ptr;
-            if (!c) {
-                uint64_t ticks;
-                if (read(b->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
-                    die("timerfd read");
-                continue;
-            }
-            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                on_readable(b, c);
-            if (evs[i].events & EPOLLOUT)
-                flush(b, c);
-        }
-        for (uint32_t i = 0; i < b->n; i++)
-            if (buf_size(&b->c[i].out) > 0 && !b->c[i].want_out)
-                flush(b, &b->c[i]);
+        handle_events(b);
     }
 }
 
-static void usage(FILE *f)
+/* Client records (publishers first), their topics, templates and bookkeeping. */
+static void setup_clients(struct bench *b)
 {
-    fprintf(
-        f,
-        "Usage: midge-bench [options]\n"
-        "  --host ADDR        broker IPv4 address (127.0.0.1)\n"
-        "  --port PORT        broker port (1883)\n"
-        "  --scenario NAME    fan-in (4 pub -> 1 sub on a wildcard) | fan-out (1 pub -> 16 sub)\n"
-        "                     | latency (fan-in at 10k msg/s for 3 s) | idle | retained | conns\n"
-        "                     (see --scenario idle --help)\n"
-        "  --pubs N --subs M  override the scenario's client counts\n"
-        "  --qos 0|1|2        QoS of publish and subscription (0)\n"
-        "  --messages N       messages per publisher (default 10000 unless --seconds)\n"
-        "  --seconds S        publish for S seconds instead\n"
-        "  --rate R           total publish rate in msg/s (default: as fast as possible)\n"
-        "  --size BYTES       payload size, >= %u (64)\n"
-        "  --window W         QoS 1/2 in-flight PUBLISHes per publisher (32)\n"
-        "  --e2e-window W     messages sent but not yet received, per subscriber (1000)\n"
-        "  --timeout S        hard limit on the whole run (120)\n"
-        "Exit status: 0 ok, 1 validation failed (loss at QoS 1/2, dup at QoS 2), 2 error.\n",
-        HDR_LEN);
-}
-
-static void parse_args(struct opts *o, int argc, char **argv)
-{
-    static const struct option lo[] = {
-        {"host", 1, 0, 'H'},     {"port", 1, 0, 'p'},    {"scenario", 1, 0, 's'},
-        {"pubs", 1, 0, 'P'},     {"subs", 1, 0, 'S'},    {"qos", 1, 0, 'q'},
-        {"messages", 1, 0, 'm'}, {"seconds", 1, 0, 't'}, {"rate", 1, 0, 'r'},
-        {"size", 1, 0, 'z'},     {"window", 1, 0, 'w'},  {"e2e-window", 1, 0, 'e'},
-        {"timeout", 1, 0, 'T'},  {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
-    long pubs = -1, subs = -1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (ch) {
-        case 'H':
-            o->host = optarg;
-            break;
-        case 'p':
-            o->port = (uint16_t)strtoul(optarg, NULL, 10);
-            break;
-        case 's':
-            o->scenario = optarg;
-            break;
-        case 'P':
-            pubs = strtol(optarg, NULL, 10);
-            break;
-        case 'S':
-            subs = strtol(optarg, NULL, 10);
-            break;
-        case 'q':
-            o->qos = (uint8_t)strtoul(optarg, NULL, 10);
-            break;
-        case 'm':
-            o->messages = strtoull(optarg, NULL, 10);
-            break;
-        case 't':
-            o->seconds = strtod(optarg, NULL);
-            break;
-        case 'r':
-            o->rate = strtod(optarg, NULL);
-            break;
-        case 'z':
-            o->size = (uint32_t)strtoul(optarg, NULL, 10);
-            break;
-        case 'w':
-            o->window = (uint32_t)strtoul(optarg, NULL, 10);
-            break;
-        case 'e':
-            o->e2e_window = (uint32_t)strtoul(optarg, NULL, 10);
-            break;
-        case 'T':
-            o->timeout_s = (uint32_t)strtoul(optarg, NULL, 10);
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            usage(stderr);
-            exit(2);
+    snprintf(b->topic_base, sizeof b->topic_base, "bench/%d", (int)getpid());
+    b->hist = calloc(HIST_BUCKETS, sizeof *b->hist);
+    b->n = b->o.pubs + b->o.subs;
+    b->c = calloc(b->n, sizeof *b->c);
+    b->ep = epoll_create1(0);
+    b->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+    if (!b->hist || !b->c || b->ep < 0 || b->tfd < 0)
+        die("setup");
+    struct epoll_event tev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (epoll_ctl(b->ep, EPOLL_CTL_ADD, b->tfd, &tev) != 0)
+        die("epoll_ctl");
+    for (uint32_t i = 0; i < b->n; i++) {
+        struct client *c = &b->c[i];
+        c->role = i < b->o.pubs ? ROLE_PUB : ROLE_SUB;
+        c->id = c->role == ROLE_PUB ? i : i - b->o.pubs;
+        buf_init(&c->in);
+        buf_init(&c->out);
+        c->next_pid = 1;
+        if (c->role == ROLE_PUB) {
+            topic_of(b, c->id, c->topic, sizeof c->topic);
+            build_template(b, c);
+            c->pid_used = calloc(65536, 1);
+            if (!c->pid_used)
+                die("calloc");
+        } else {
+            c->seen = calloc(b->o.pubs, sizeof *c->seen);
+            if (!c->seen)
+                die("calloc");
+            for (uint32_t p = 0; p < b->o.pubs; p++)
+                c->seen[p].last = -1;
         }
     }
-    if (strcmp(o->scenario, "fan-in") == 0) {
-        o->pubs = 4;
-        o->subs = 1;
-    } else if (strcmp(o->scenario, "latency") == 0) {
-        o->pubs = 4; /* fan-in paced at --rate (10k msg/s) for --seconds (3) */
-        o->subs = 1;
-        if (o->rate <= 0)
-            o->rate = 10000;
-        if (o->seconds <= 0 && o->messages == 0)
-            o->seconds = 3;
-    } else if (strcmp(o->scenario, "fan-out") == 0) {
-        o->pubs = 1;
-        o->subs = 16;
-    } else {
-        fprintf(stderr, "midge-bench: unknown scenario '%s'\n", o->scenario);
-        exit(2);
+}
+
+/* Totals of a finished run. */
+struct totals {
+    uint64_t sent, expected, uniq, dup, reord, inflight, lost;
+};
+
+static struct totals count_totals(const struct bench *b)
+{
+    struct totals t = {0};
+    for (uint32_t i = 0; i < b->o.pubs; i++) {
+        t.sent += b->c[i].next_seq;
+        t.inflight += b->c[i].inflight;
     }
-    if (pubs > 0)
-        o->pubs = (uint32_t)pubs;
-    if (subs > 0)
-        o->subs = (uint32_t)subs;
-    if (o->qos > 2 || o->size < HDR_LEN || o->size > 65000 || o->window < 1 || o->window > 60000 ||
-        o->e2e_window < 1 || o->port == 0) {
-        fprintf(stderr, "midge-bench: bad --qos, --size, --window, --e2e-window or --port\n");
-        exit(2);
+    for (uint32_t s = b->o.pubs; s < b->n; s++) {
+        for (uint32_t p = 0; p < b->o.pubs; p++) {
+            t.expected += b->c[p].next_seq;
+            t.uniq += b->c[s].seen[p].unique;
+            t.dup += b->c[s].seen[p].dup;
+            t.reord += b->c[s].seen[p].reordered;
+        }
     }
-    if (o->seconds > 0)
-        o->messages = 0;
-    else if (o->messages == 0)
-        o->messages = 10000;
-    if (o->messages > UINT32_MAX) {
-        fprintf(stderr, "midge-bench: --messages too large\n");
-        exit(2);
+    t.lost = t.expected - t.uniq;
+    return t;
+}
+
+/* Print the result line (key=value, for bench-compare) and the human summary. */
+static void report(const struct bench *b, const struct totals *t, uint64_t end)
+{
+    double secs = (double)(end - b->start_ns) / 1e9;
+    double rate = secs > 0 ? (double)b->received / secs : 0;
+    unsigned long long p50 = hist_quantile(b->hist, b->received, 0.50);
+    unsigned long long p99 = hist_quantile(b->hist, b->received, 0.99);
+    unsigned long long p999 = hist_quantile(b->hist, b->received, 0.999);
+    printf("scenario=%s qos=%u pubs=%u subs=%u size=%u sent=%llu msgs=%llu seconds=%.3f "
+           "msgs_per_s=%.0f lost=%llu dup=%llu reordered=%llu unacked=%llu p50_us=%llu "
+           "p99_us=%llu p999_us=%llu rate=%.0f\n",
+           b->o.scenario, b->o.qos, b->o.pubs, b->o.subs, b->o.size, (unsigned long long)t->sent,
+           (unsigned long long)b->received, secs, rate, (unsigned long long)t->lost,
+           (unsigned long long)t->dup, (unsigned long long)t->reord,
+           (unsigned long long)t->inflight, p50, p99, p999, b->o.rate);
+    printf("# %s QoS %u: %llu published, %llu delivered in %.2f s = %.0f msg/s delivered; "
+           "lost %llu, dup %llu, reordered %llu; latency p50 %llu us, p99 %llu us, "
+           "p99.9 %llu us\n",
+           b->o.scenario, b->o.qos, (unsigned long long)t->sent, (unsigned long long)b->received,
+           secs, rate, (unsigned long long)t->lost, (unsigned long long)t->dup,
+           (unsigned long long)t->reord, p50, p99, p999);
+}
+
+/* DISCONNECT and close every client; free everything setup_clients made. */
+static void teardown(struct bench *b)
+{
+    for (uint32_t i = 0; i < b->n; i++) {
+        struct mqtt_packet d = {.type = MQTT_PKT_DISCONNECT};
+        send_pkt(&b->c[i], &d);
+        (void)!write(b->c[i].fd, buf_head(&b->c[i].out), buf_size(&b->c[i].out));
+        close(b->c[i].fd);
+        buf_cleanup(&b->c[i].in);
+        buf_cleanup(&b->c[i].out);
+        free(b->c[i].pid_used);
+        buf_cleanup(&b->c[i].tmpl);
+        if (b->c[i].seen)
+            for (uint32_t p = 0; p < b->o.pubs; p++)
+                free(b->c[i].seen[p].bits);
+        free(b->c[i].seen);
     }
+    free(b->c);
+    free(b->hist);
+    close(b->tfd);
+    close(b->ep);
 }
 
 int main(int argc, char **argv)
@@ -738,41 +666,9 @@ int main(int argc, char **argv)
                         .window = 32,
                         .e2e_window = 1000,
                         .timeout_s = 120};
-    parse_args(&b.o, argc, argv);
-    snprintf(b.topic_base, sizeof b.topic_base, "bench/%d", (int)getpid());
-    b.hist = calloc(HIST_BUCKETS, sizeof *b.hist);
-    b.n = b.o.pubs + b.o.subs;
-    b.c = calloc(b.n, sizeof *b.c);
-    b.ep = epoll_create1(0);
-    b.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
-    if (!b.hist || !b.c || b.ep < 0 || b.tfd < 0)
-        die("setup");
-    struct epoll_event tev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (epoll_ctl(b.ep, EPOLL_CTL_ADD, b.tfd, &tev) != 0)
-        die("epoll_ctl");
+    bench_parse_args(&b.o, argc, argv);
+    setup_clients(&b);
     uint64_t deadline = now_ns() + (uint64_t)b.o.timeout_s * 1000000000ull;
-
-    for (uint32_t i = 0; i < b.n; i++) {
-        struct client *c = &b.c[i];
-        c->role = i < b.o.pubs ? ROLE_PUB : ROLE_SUB;
-        c->id = c->role == ROLE_PUB ? i : i - b.o.pubs;
-        buf_init(&c->in);
-        buf_init(&c->out);
-        c->next_pid = 1;
-        if (c->role == ROLE_PUB) {
-            topic_of(&b, c->id, c->topic, sizeof c->topic);
-            build_template(&b, c);
-            c->pid_used = calloc(65536, 1);
-            if (!c->pid_used)
-                die("calloc");
-        } else {
-            c->seen = calloc(b.o.pubs, sizeof *c->seen);
-            if (!c->seen)
-                die("calloc");
-            for (uint32_t p = 0; p < b.o.pubs; p++)
-                c->seen[p].last = -1;
-        }
-    }
     /* Subscribers first, so no message is published before every subscription exists. */
     for (uint32_t i = b.o.pubs; i < b.n; i++)
         open_client(&b, &b.c[i]);
@@ -786,68 +682,18 @@ int main(int argc, char **argv)
         b.c[i].next_due_ns = b.start_ns;
     loop(&b, true, deadline);
     uint64_t end = b.last_rx_ns > b.start_ns ? b.last_rx_ns : now_ns();
-
-    uint64_t sent = 0, expected = 0, uniq = 0, dup = 0, reord = 0, inflight = 0;
-    for (uint32_t i = 0; i < b.o.pubs; i++) {
-        sent += b.c[i].next_seq;
-        inflight += b.c[i].inflight;
-    }
-    for (uint32_t s = b.o.pubs; s < b.n; s++) {
-        for (uint32_t p = 0; p < b.o.pubs; p++) {
-            expected += b.c[p].next_seq;
-            uniq += b.c[s].seen[p].unique;
-            dup += b.c[s].seen[p].dup;
-            reord += b.c[s].seen[p].reordered;
-        }
-    }
-    uint64_t lost = expected - uniq;
-    double secs = (double)(end - b.start_ns) / 1e9;
-    double rate = secs > 0 ? (double)b.received / secs : 0;
-    uint64_t p50 = hist_quantile(b.hist, b.received, 0.50);
-    uint64_t p99 = hist_quantile(b.hist, b.received, 0.99);
-    uint64_t p999 = hist_quantile(b.hist, b.received, 0.999);
-
-    printf("scenario=%s qos=%u pubs=%u subs=%u size=%u sent=%llu msgs=%llu seconds=%.3f "
-           "msgs_per_s=%.0f lost=%llu dup=%llu reordered=%llu unacked=%llu p50_us=%llu "
-           "p99_us=%llu p999_us=%llu rate=%.0f\n",
-           b.o.scenario, b.o.qos, b.o.pubs, b.o.subs, b.o.size, (unsigned long long)sent,
-           (unsigned long long)b.received, secs, rate, (unsigned long long)lost,
-           (unsigned long long)dup, (unsigned long long)reord, (unsigned long long)inflight,
-           (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)p999, b.o.rate);
-    printf("# %s QoS %u: %llu published, %llu delivered in %.2f s = %.0f msg/s delivered; "
-           "lost %llu, dup %llu, reordered %llu; latency p50 %llu us, p99 %llu us, "
-           "p99.9 %llu us\n",
-           b.o.scenario, b.o.qos, (unsigned long long)sent, (unsigned long long)b.received, secs,
-           rate, (unsigned long long)lost, (unsigned long long)dup, (unsigned long long)reord,
-           (unsigned long long)p50, (unsigned long long)p99, (unsigned long long)p999);
-
-    for (uint32_t i = 0; i < b.n; i++) {
-        struct mqtt_packet d = {.type = MQTT_PKT_DISCONNECT};
-        send_pkt(&b.c[i], &d);
-        (void)!write(b.c[i].fd, buf_head(&b.c[i].out), buf_size(&b.c[i].out));
-        close(b.c[i].fd);
-        buf_cleanup(&b.c[i].in);
-        buf_cleanup(&b.c[i].out);
-        free(b.c[i].pid_used);
-        buf_cleanup(&b.c[i].tmpl);
-        if (b.c[i].seen)
-            for (uint32_t p = 0; p < b.o.pubs; p++)
-                free(b.c[i].seen[p].bits);
-        free(b.c[i].seen);
-    }
-    free(b.c);
-    free(b.hist);
-    close(b.tfd);
-    close(b.ep);
+    struct totals t = count_totals(&b);
+    report(&b, &t, end);
+    teardown(&b);
 
     bool bad = false;
-    if (b.o.qos > 0 && (lost > 0 || inflight > 0)) {
+    if (b.o.qos > 0 && (t.lost > 0 || t.inflight > 0)) {
         fprintf(stderr, "midge-bench: FAIL: %llu lost, %llu unacknowledged at QoS %u\n",
-                (unsigned long long)lost, (unsigned long long)inflight, b.o.qos);
+                (unsigned long long)t.lost, (unsigned long long)t.inflight, b.o.qos);
         bad = true;
     }
-    if (b.o.qos == 2 && dup > 0) {
-        fprintf(stderr, "midge-bench: FAIL: %llu duplicates at QoS 2\n", (unsigned long long)dup);
+    if (b.o.qos == 2 && t.dup > 0) {
+        fprintf(stderr, "midge-bench: FAIL: %llu duplicates at QoS 2\n", (unsigned long long)t.dup);
         bad = true;
     }
     return bad ? 1 : 0;
