@@ -16,6 +16,7 @@
 #include "common/err.h"
 #include "common/mqtt_codec.h"
 #include "tests/bench/bench_io.h"
+#include "tests/bench/bench_proc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -118,69 +119,6 @@ static void put_u32(uint8_t *p, uint32_t v)
 static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* ---- broker figures from /proc ----------------------------------------------------- */
-
-/* VmRSS of pid in kB, 0 when unknown (no --broker-pid). */
-static uint64_t proc_rss_kb(int pid)
-{
-    char path[64], line[256];
-    uint64_t kb = 0;
-    if (pid <= 0)
-        return 0;
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtoull(line + 6, NULL, 10);
-    fclose(f);
-    return kb;
-}
-
-/* utime + stime of pid in seconds, 0 when unknown. */
-static double proc_cpu_s(int pid)
-{
-    char path[64], line[1024];
-    if (pid <= 0)
-        return 0;
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[n] = '\0';
-    /* Fields after the parenthesised command name: state is field 3, utime 14, stime 15. */
-    char *p = strrchr(line, ')');
-    if (!p)
-        return 0;
-    unsigned long long ut = 0, st = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static void sleep_until(uint64_t t)
-{
-    uint64_t now = now_ns();
-    if (t <= now)
-        return;
-    struct timespec ts = {.tv_sec = (time_t)((t - now) / 1000000000ull),
-                          .tv_nsec = (long)((t - now) % 1000000000ull)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static void raise_nofile(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
 }
 
 /* ---- client I/O --------------------------------------------------------------------- */
@@ -520,10 +458,10 @@ static int run_idle(struct cbench *b)
 {
     uint32_t n = b->o.conns;
     setup(b, 0, n);
-    uint64_t rss0 = proc_rss_kb(b->o.broker_pid);
+    uint64_t rss0 = bench_proc_rss_kb(b->o.broker_pid);
     uint64_t dt = connect_all(b);
     ping_all(b);
-    uint64_t rss1 = proc_rss_kb(b->o.broker_pid);
+    uint64_t rss1 = bench_proc_rss_kb(b->o.broker_pid);
     double secs = (double)dt / 1e9;
     double per = rss1 > rss0 ? (double)(rss1 - rss0) * 1024.0 / n : 0;
     printf("scenario=idle conns=%u seconds=%.3f connects_per_s=%.0f rss_before_kb=%llu "
@@ -557,10 +495,10 @@ static int run_retained(struct cbench *b)
     b->seen = calloc(b->o.messages ? b->o.messages : 1u, 1);
     if (!b->seen)
         die("calloc");
-    uint64_t rss0 = proc_rss_kb(b->o.broker_pid);
+    uint64_t rss0 = bench_proc_rss_kb(b->o.broker_pid);
     connect_all(b);
     store_retained(b);
-    uint64_t rss1 = proc_rss_kb(b->o.broker_pid);
+    uint64_t rss1 = bench_proc_rss_kb(b->o.broker_pid);
     /* The fresh subscriber: a second client, set up like the first. */
     struct cc *pubc = b->c;
     struct cc *sub = calloc(1, sizeof *sub);
@@ -674,14 +612,11 @@ static int collect_workers(uint32_t procs, int res[][2], const pid_t *kids,
     return bad;
 }
 
-static int run_conns(struct cbench *b)
+/* Fork procs workers, each with its share of the connections (CONNS_PER_PROC at most):
+ * go[p] starts its traffic, res[p] carries its "connected" byte and then its result. */
+static void start_workers(struct cbench *b, uint32_t procs, int go[][2], int res[][2], pid_t *kids)
 {
-    uint32_t total = b->o.conns, procs = (total + CONNS_PER_PROC - 1) / CONNS_PER_PROC;
-    int go[16][2], res[16][2];
-    pid_t kids[16];
-    if (procs > 16)
-        fail("--conns too large");
-    uint64_t rss0 = proc_rss_kb(b->o.broker_pid);
+    uint32_t total = b->o.conns;
     for (uint32_t p = 0; p < procs; p++) {
         if (pipe(go[p]) != 0 || pipe(res[p]) != 0)
             die("pipe");
@@ -696,21 +631,32 @@ static int run_conns(struct cbench *b)
             _exit(0);
         }
     }
+}
+
+static int run_conns(struct cbench *b)
+{
+    uint32_t total = b->o.conns, procs = (total + CONNS_PER_PROC - 1) / CONNS_PER_PROC;
+    int go[16][2], res[16][2];
+    pid_t kids[16];
+    if (procs > 16)
+        fail("--conns too large");
+    uint64_t rss0 = bench_proc_rss_kb(b->o.broker_pid);
+    start_workers(b, procs, go, res, kids);
     char ch;
     uint64_t t0 = now_ns();
     for (uint32_t p = 0; p < procs; p++)
         if (read(res[p][0], &ch, 1) != 1)
             fail("a worker failed while connecting");
     double connect_s = (double)(now_ns() - t0) / 1e9;
-    uint64_t rss_idle = proc_rss_kb(b->o.broker_pid);
-    double cpu0 = proc_cpu_s(b->o.broker_pid);
+    uint64_t rss_idle = bench_proc_rss_kb(b->o.broker_pid);
+    double cpu0 = bench_proc_cpu_s(b->o.broker_pid);
     uint64_t start = now_ns() + 50000000ull;
     for (uint32_t p = 0; p < procs; p++)
         if (write(go[p][1], &start, sizeof start) != (ssize_t)sizeof start)
             die("pipe");
-    sleep_until(start + (uint64_t)(b->o.seconds * 1e9));
-    double cpu1 = proc_cpu_s(b->o.broker_pid);
-    uint64_t rss_load = proc_rss_kb(b->o.broker_pid);
+    bench_sleep_until(start + (uint64_t)(b->o.seconds * 1e9));
+    double cpu1 = bench_proc_cpu_s(b->o.broker_pid);
+    uint64_t rss_load = bench_proc_rss_kb(b->o.broker_pid);
     struct conns_result sum = {0};
     int bad = collect_workers(procs, res, kids, &sum);
     uint64_t lost = sum.sent - sum.uniq;
@@ -844,7 +790,7 @@ int bench_conns_main(int argc, char **argv)
                          .window = 100,
                          .timeout_s = 120};
     parse_args(&b.o, argc, argv);
-    raise_nofile();
+    bench_raise_nofile();
     b.dst.sin_family = AF_INET;
     b.dst.sin_port = htons(b.o.port);
     if (inet_pton(AF_INET, b.o.host, &b.dst.sin_addr) != 1)
