@@ -197,10 +197,16 @@ void plat_loop_free(plat_loop *loop)
 /* Monotonic nanoseconds, for the spin budget (plat_time_mono_ms is too coarse). */
 static uint64_t mono_ns(void)
 {
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
+    /* The counter's frequency is fixed at boot; every thread computes the same value. */
+    static double ns_per_tick;
+    if (ns_per_tick == 0) {
+        LARGE_INTEGER f;
+        QueryPerformanceFrequency(&f);
+        ns_per_tick = 1e9 / (double)f.QuadPart;
+    }
+    LARGE_INTEGER c;
     QueryPerformanceCounter(&c);
-    return (uint64_t)((double)c.QuadPart * 1e9 / (double)f.QuadPart);
+    return (uint64_t)((double)c.QuadPart * ns_per_tick);
 }
 
 static unsigned online_cpus(void)

@@ -76,11 +76,13 @@ static struct {
     int npolls;
     int blocking; /* polls with ms != 0 */
     int last_ms;
+    int clock_reads;
     uint64_t now, step_ns, block_ns;
 } fx;
 
 static uint64_t fake_now(void)
 {
+    fx.clock_reads++;
     return fx.now;
 }
 
@@ -150,6 +152,21 @@ static void test_wait_zero_never_spins_and_errors_pass_through(void)
     ASSERT_FALSE(spinwait_should_spin(&s));
 }
 
+static void test_wait_off_is_one_plain_poll(void)
+{
+    struct spinwait s;
+    spinwait_init(&s, 0, 4);
+    fx_reset(1000, 0);
+    fx.script[0] = 3;
+    ASSERT_EQ_INT(spinwait_wait(&s, 500, fake_poll, fake_now, NULL), 0);
+    ASSERT_EQ_INT(fx.npolls, 1);
+    ASSERT_EQ_INT(fx.last_ms, 500);
+    ASSERT_EQ_INT(fx.clock_reads, 0); /* nothing added to the loop when spinning is off */
+    fx.script[1] = -4;
+    ASSERT_EQ_INT(spinwait_wait(&s, 500, fake_poll, fake_now, NULL), -4);
+    ASSERT_FALSE(spinwait_should_spin(&s));
+}
+
 int main(void)
 {
     RUN_TEST(test_starts_disarmed_and_budget_in_ns);
@@ -160,5 +177,6 @@ int main(void)
     RUN_TEST(test_wait_spins_until_an_event);
     RUN_TEST(test_wait_gives_up_after_budget_and_blocks);
     RUN_TEST(test_wait_zero_never_spins_and_errors_pass_through);
+    RUN_TEST(test_wait_off_is_one_plain_poll);
     return 0;
 }
